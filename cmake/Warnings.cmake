@@ -1,0 +1,15 @@
+# Warnings for every target of ours; -Werror in CI; sanitizers as a switch.
+add_library(slim_warnings INTERFACE)
+target_compile_options(slim_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Wunused
+  -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough)
+if(SLIM_WERROR)
+  target_compile_options(slim_warnings INTERFACE -Werror)
+endif()
+
+if(SLIM_SANITIZE)
+  # The sensor stays unsanitized: it is linked fully static, which ASan does not support.
+  set(SLIM_SANITIZE_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_compile_options(slim_warnings INTERFACE ${SLIM_SANITIZE_FLAGS})
+  target_link_options(slim_warnings INTERFACE ${SLIM_SANITIZE_FLAGS})
+endif()

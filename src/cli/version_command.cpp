@@ -1,0 +1,22 @@
+// `slim version`: the client's version and the engine's version and API version.
+#include "common.hpp"
+
+#include <cstdio>
+
+namespace slim::cli {
+
+void register_version(CLI::App& app, const GlobalOptions& global, int& exit_code) {
+  auto* cmd = app.add_subcommand("version", "show slim's version and the Docker engine's");
+  cmd->callback([&global, &exit_code] {
+    std::printf("slim:   %s\n", SLIM_VERSION);
+    auto client = connect_engine(global);
+    auto v = client.version();
+    std::printf("engine: %s (API %s, minimum %s, %s/%s) at %s\n", v.version.c_str(),
+                v.api_version.c_str(), v.min_api_version.c_str(), v.os.c_str(), v.arch.c_str(),
+                client.endpoint().display.c_str());
+    std::printf("api:    %s (negotiated)\n", client.api_version().c_str());
+    exit_code = 0;
+  });
+}
+
+} // namespace slim::cli

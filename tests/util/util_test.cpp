@@ -1,0 +1,51 @@
+#include "slim/util/cancel.hpp"
+#include "slim/util/error.hpp"
+#include "slim/util/sha256.hpp"
+#include "slim/util/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace slim {
+
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  Sha256 h;
+  h.update("ab");
+  h.update("c");
+  EXPECT_EQ(h.hex_digest(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(TempDir, RemovedWithContents) {
+  std::filesystem::path p;
+  {
+    TempDir dir("unit");
+    p = dir.path();
+    ASSERT_TRUE(std::filesystem::is_directory(p));
+    std::filesystem::create_directories(p / "a" / "b");
+    std::ofstream(p / "a" / "b" / "f") << "x";
+  }
+  EXPECT_FALSE(std::filesystem::exists(p));
+}
+
+TEST(Result, ValueAndError) {
+  Result<int> good(3);
+  EXPECT_TRUE(good.ok());
+  EXPECT_EQ(good.value(), 3);
+  auto bad = Result<int>::fail("no");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error(), "no");
+  EXPECT_THROW(bad.value(), Error);
+}
+
+TEST(Cancel, FdBecomesReadableAndThrows) {
+  int fd = cancel::fd();
+  ASSERT_GE(fd, 0);
+  EXPECT_FALSE(cancel::requested());
+  cancel::request();
+  EXPECT_TRUE(cancel::requested());
+  EXPECT_THROW(cancel::throw_if_requested(), Cancelled);
+}
+
+} // namespace slim
