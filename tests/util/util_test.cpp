@@ -49,3 +49,22 @@ TEST(Cancel, FdBecomesReadableAndThrows) {
 }
 
 } // namespace slim
+
+#include "slim/util/small_tar.hpp"
+
+namespace slim {
+
+TEST(SmallTar, RoundTripAndLimits) {
+  std::string tar = make_small_tar({{.path = ".slim", .mode = 0755, .directory = true},
+                                    {.path = ".slim/report.json", .content = "{\"v\":1}"}});
+  auto got = extract_from_small_tar(tar, "report.json", 1024);
+  ASSERT_TRUE(got.ok()) << got.error();
+  EXPECT_EQ(got.value(), "{\"v\":1}");
+  EXPECT_FALSE(extract_from_small_tar(tar, "missing.json", 1024).ok());
+  auto too_big = extract_from_small_tar(tar, "report.json", 3);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_NE(too_big.error().find("larger than"), std::string::npos);
+  EXPECT_FALSE(extract_from_small_tar("garbage that is not a tar", "report.json", 1024).ok());
+}
+
+} // namespace slim

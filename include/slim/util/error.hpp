@@ -2,10 +2,10 @@
 // The project's error types. Low-level code returns Result<T>; higher layers throw slim::Error;
 // main has one catch that prints `slim: error: ...` and exits with Error::exit_code().
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
-#include <variant>
 
 namespace slim {
 
@@ -33,35 +33,34 @@ std::string errno_message(const std::string& what, const std::string& path, int 
 /// Value or error message, for low-level calls where failing is an ordinary outcome.
 template <typename T> class Result {
 public:
-  Result(T value) : m_v(std::move(value)) {}                       // NOLINT(implicit)
-  static Result fail(std::string message) { return Result(Fail{std::move(message)}); }
-  bool ok() const noexcept { return m_v.index() == 0; }
+  Result(T value) : m_value(std::move(value)) {}                   // NOLINT(implicit)
+  static Result fail(std::string message) {
+    Result r;
+    r.m_error = std::move(message);
+    return r;
+  }
+  bool ok() const noexcept { return m_value.has_value(); }
   explicit operator bool() const noexcept { return ok(); }
   /// The value; throws slim::Error with the message if this holds an error.
   T& value() {
     if (!ok()) {
-      throw Error(error());
+      throw Error(m_error);
     }
-    return std::get<0>(m_v);
+    return *m_value;
   }
   const T& value() const {
     if (!ok()) {
-      throw Error(error());
+      throw Error(m_error);
     }
-    return std::get<0>(m_v);
+    return *m_value;
   }
   /// The error message (empty when ok).
-  const std::string& error() const {
-    static const std::string k_none;
-    return ok() ? k_none : std::get<1>(m_v).message;
-  }
+  const std::string& error() const noexcept { return m_error; }
 
 private:
-  struct Fail {
-    std::string message;
-  };
-  explicit Result(Fail f) : m_v(std::move(f)) {}
-  std::variant<T, Fail> m_v;
+  Result() = default;
+  std::optional<T> m_value;
+  std::string m_error;
 };
 
 } // namespace slim
