@@ -2,7 +2,7 @@
 add_library(slim_warnings INTERFACE)
 target_compile_options(slim_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Wunused
-  -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough
+  -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough
   # Designated initialisers leave the rest defaulted on purpose; GCC 12 reports false
   # -Wrestrict positives inside std::string (GCC bug 105329).
   -Wno-missing-field-initializers $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
