@@ -1,0 +1,107 @@
+#pragma once
+// Shared helpers for integration tests against the real dockerd: a connected client, RAII
+// guards that remove what a test made (also when it fails), a shell runner, in-memory tars
+// for the archive API, and the names of the fixture images.
+
+#include "slim/engine/client.hpp"
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace slim::it {
+
+/// The fixture base image (debootstrap minbase bookworm) that scripts/setup.sh imports.
+inline constexpr const char* k_base_image = "slim-fixture/base:bookworm";
+/// Value of the io.slim.owner label on every container a test creates.
+inline constexpr const char* k_test_owner = "test";
+
+/// Path of the `slim` binary under test (SLIM_BINARY compile definition).
+std::string slim_binary();
+/// Path of the static `sensor` binary (SLIM_SENSOR_BINARY compile definition).
+std::string sensor_binary();
+/// The source tree's root (SLIM_SOURCE_DIR compile definition).
+std::string source_dir();
+
+/// A client connected to DOCKER_HOST (default unix:///var/run/docker.sock); throws slim::Error
+/// saying how to start dockerd when none answers, so a test fails with a clear message.
+engine::Client connect_client();
+
+/// A container create body: `image`, `cmd`, network `none`, label io.slim.owner=test.
+/// Add to it (HostConfig, Env, ...) before passing it to Client::create_container.
+nlohmann::json container_config(const std::string& image, const std::vector<std::string>& cmd);
+
+/// Creates a test container from container_config(); returns its ID.
+std::string create_test_container(engine::Client& client, const std::string& image,
+                                  const std::vector<std::string>& cmd);
+
+/// Removes the container (force, with volumes) when it goes out of scope; errors are ignored.
+class ContainerGuard {
+public:
+  ContainerGuard(engine::Client& client, std::string id) : m_client(&client), m_id(std::move(id)) {}
+  ~ContainerGuard();
+  ContainerGuard(const ContainerGuard&) = delete;
+  ContainerGuard& operator=(const ContainerGuard&) = delete;
+  /// The guarded container's ID.
+  const std::string& id() const noexcept { return m_id; }
+  /// Stops guarding (the container is kept).
+  void release() noexcept { m_id.clear(); }
+
+private:
+  engine::Client* m_client;
+  std::string m_id;
+};
+
+/// Removes the image (by name or ID, forced) when it goes out of scope; errors are ignored.
+class ImageGuard {
+public:
+  ImageGuard(engine::Client& client, std::string name)
+      : m_client(&client), m_name(std::move(name)) {}
+  ~ImageGuard();
+  ImageGuard(const ImageGuard&) = delete;
+  ImageGuard& operator=(const ImageGuard&) = delete;
+  /// The guarded image's name or ID.
+  const std::string& name() const noexcept { return m_name; }
+  /// Stops guarding (the image is kept).
+  void release() noexcept { m_name.clear(); }
+
+private:
+  engine::Client* m_client;
+  std::string m_name;
+};
+
+/// What a finished shell command produced.
+struct CommandResult {
+  int exit_code = -1; ///< exit status, or 128+signal when killed
+  std::string out;    ///< everything written to stdout
+  std::string err;    ///< everything written to stderr
+};
+
+/// Runs `sh -c command`, capturing stdout and stderr separately; killed after `timeout`
+/// (exit_code 128+9 then).
+CommandResult run_command(const std::string& command,
+                          std::chrono::seconds timeout = std::chrono::seconds(120));
+
+/// One entry of an in-memory tar.
+struct TarEntry {
+  enum class Type { file, directory, symlink };
+  std::string path;     ///< relative path inside the archive, e.g. "etc/hello.txt"
+  std::string content;  ///< file bytes (files only)
+  unsigned mode = 0644; ///< permission bits
+  Type type = Type::file;
+  std::string link_target; ///< symlinks only
+};
+
+/// A ustar/pax archive holding `entries`, in order (libarchive).
+std::string make_tar(const std::vector<TarEntry>& entries);
+/// The regular files of a tar archive: path -> content (directories and links are skipped).
+std::map<std::string, std::string> read_tar_files(const std::string& tar);
+
+/// A ByteSource that serves `data` (copied) in pieces, for uploads.
+engine::ByteSource string_source(std::string data);
+/// A ByteSink that appends to `out` (which must outlive the sink).
+engine::ByteSink string_sink(std::string& out);
+
+} // namespace slim::it
