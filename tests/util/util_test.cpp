@@ -68,3 +68,28 @@ TEST(SmallTar, RoundTripAndLimits) {
 }
 
 } // namespace slim
+
+#include "slim/util/shell_words.hpp"
+
+namespace slim {
+
+TEST(ShellWords, SplitsLikeAShell) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split_words("  a b\tc "), (V{"a", "b", "c"}));
+  EXPECT_EQ(split_words("sh -c 'echo hi; exit 3'"), (V{"sh", "-c", "echo hi; exit 3"}));
+  EXPECT_EQ(split_words(R"(a"b c"d e\ f "x\"y")"), (V{"ab cd", "e f", "x\"y"}));
+  EXPECT_EQ(split_words("''"), (V{""}));
+  EXPECT_TRUE(split_words("   ").empty());
+  EXPECT_THROW(split_words("echo 'oops"), Error);
+  EXPECT_THROW(split_words("echo \"oops"), Error);
+}
+
+TEST(ShellWords, QuoteRoundTrips) {
+  for (std::string w : {"plain", "two words", "it's", "", "$HOME"}) {
+    auto words = split_words(shell_quote(w));
+    ASSERT_EQ(words.size(), 1u) << w;
+    EXPECT_EQ(words[0], w);
+  }
+}
+
+} // namespace slim
