@@ -8,9 +8,10 @@ namespace slim::cli {
 void register_version(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   auto* cmd = app.add_subcommand("version", "show slim's version and the Docker engine's");
   cmd->callback([&global, &exit_code] {
-    std::printf("slim:   %s\n", SLIM_VERSION);
+    // Ask the engine first, so an unreachable engine gives exactly one line (the error).
     auto client = connect_engine(global);
     auto v = client.version();
+    std::printf("slim:   %s\n", SLIM_VERSION);
     std::printf("engine: %s (API %s, minimum %s, %s/%s) at %s\n", v.version.c_str(),
                 v.api_version.c_str(), v.min_api_version.c_str(), v.os.c_str(), v.arch.c_str(),
                 client.endpoint().display.c_str());

@@ -5,13 +5,12 @@
 
 #include "slim/util/error.hpp"
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,18 +34,26 @@ struct Endpoint {
   std::string display;                       ///< the address as the user wrote it, for messages
 };
 
-/// Parses a DOCKER_HOST value (`unix:///path`, `tcp://host:port`, `host:port`); error text on failure.
+/// Parses a DOCKER_HOST value (`unix:///path`, `tcp://host:port`, `host:port`); error text on
+/// failure.
 Result<Endpoint> parse_docker_host(std::string_view value);
 
 /// The endpoint chosen by --host (if given) or DOCKER_HOST, with DOCKER_TLS_VERIFY and
 /// DOCKER_CERT_PATH applied (default cert path ~/.docker); throws slim::Error when malformed.
 Endpoint endpoint_from_environment(const std::optional<std::string>& host_flag);
 
+/// Looks up an environment variable: its value, or nullptr when unset.
+using EnvLookup = std::function<const char*(const char* name)>;
+/// endpoint_from_environment with the environment given by `env` (for tests). A tcp endpoint
+/// without a port gets 2376 with TLS, else 2375, as the docker CLI does.
+Endpoint endpoint_from(const std::optional<std::string>& host_flag, const EnvLookup& env);
+
 /// An error from the engine: `status` is the HTTP status (0 for transport failures) and the
 /// message is the engine's own `message` field when it sent one.
 class EngineError : public slim::Error {
 public:
-  EngineError(int status, std::string message) : slim::Error(std::move(message)), m_status(status) {}
+  EngineError(int status, std::string message)
+      : slim::Error(std::move(message)), m_status(status) {}
   /// HTTP status, or 0 when the request never got an answer.
   int status() const noexcept { return m_status; }
 
@@ -61,9 +68,9 @@ using ByteSource = std::function<std::size_t(char* buf, std::size_t cap)>;
 
 struct ClientOptions {
   Endpoint endpoint;
-  std::optional<std::string> api_version;             ///< DOCKER_API_VERSION-style override
-  std::chrono::milliseconds connect_timeout{10'000};  ///< to open the connection
-  std::chrono::milliseconds call_timeout{300'000};    ///< whole call, unless a call says otherwise
+  std::optional<std::string> api_version;            ///< DOCKER_API_VERSION-style override
+  std::chrono::milliseconds connect_timeout{10'000}; ///< to open the connection
+  std::chrono::milliseconds call_timeout{300'000};   ///< whole call, unless a call says otherwise
 };
 
 struct VersionInfo {
@@ -74,21 +81,21 @@ struct VersionInfo {
 };
 
 struct LoadResult {
-  std::string image_id;             ///< "sha256:..." when the engine reported an ID
-  std::vector<std::string> loaded;  ///< every "Loaded image..." line's subject (IDs or names)
+  std::string image_id;            ///< "sha256:..." when the engine reported an ID
+  std::vector<std::string> loaded; ///< every "Loaded image..." line's subject (IDs or names)
 };
 
 struct ExecOptions {
-  std::vector<std::string> env;  ///< KEY=VALUE added to the container's environment
-  std::string user;              ///< empty: the container's user
-  std::string workdir;           ///< empty: the container's working directory
-  bool attach_stdin = false;     ///< hijacked stdin (exec_start's `in` source is sent)
+  std::vector<std::string> env; ///< KEY=VALUE added to the container's environment
+  std::string user;             ///< empty: the container's user
+  std::string workdir;          ///< empty: the container's working directory
+  bool attach_stdin = false;    ///< hijacked stdin (exec_start's `in` source is sent)
 };
 
 struct ExecResult {
   int exit_code = -1;
-  std::string out;  ///< everything the command wrote to stdout
-  std::string err;  ///< everything it wrote to stderr
+  std::string out; ///< everything the command wrote to stdout
+  std::string err; ///< everything it wrote to stderr
 };
 
 /// One connection-per-call client. Construct, then connect() to negotiate the API version.
