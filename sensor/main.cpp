@@ -1,12 +1,7 @@
-// The in-container sensor (see sensor/README.md once it lands).
-#include <cstdio>
-#include <cstring>
+// The in-container sensor (interface and report format: sensor/README.md). All logic lives in
+// slim_sensor_core; this only hands over.
+#include "sensor/commands.hpp"
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
-    std::printf("slim-sensor %s\n", SLIM_VERSION);
-    return 0;
-  }
-  std::fprintf(stderr, "sensor: error: no command given (try --version)\n");
-  return 2;
+  return slim::sensor::sensor_main(argc, argv);
 }

@@ -1,0 +1,74 @@
+#pragma once
+// The sensor's command line (pure): `run`, `ctl stop`, `exec`, `probe`, `--version`.
+// See sensor/README.md for the interface.
+
+#include "slim/util/error.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace slim::sensor {
+
+/// Default report path inside the container.
+inline constexpr const char* k_default_report = "/.slim/report.json";
+/// The control socket PID 1 listens on.
+inline constexpr const char* k_control_socket = "/.slim/control.sock";
+
+/// Which recorders `run` uses.
+enum class Mode { both, fanotify, ptrace };
+/// "both", "fanotify" or "ptrace".
+const char* mode_name(Mode mode);
+
+struct RunOptions {
+  std::string report = k_default_report;
+  Mode mode = Mode::both;
+  std::optional<std::string> user;    ///< USER[:GROUP], names or ids
+  std::optional<std::string> workdir; ///< chdir before exec
+  int stop_signal = 15;               ///< what `ctl stop` sends unless it names one
+  double stop_grace = 10.0;           ///< seconds between the stop signal and SIGKILL
+  std::vector<std::string> argv;      ///< the app's command, non-empty
+};
+
+struct CtlOptions {
+  std::string action;          ///< "stop"
+  std::optional<int> signal;   ///< overrides run's --stop-signal
+  std::optional<double> grace; ///< overrides run's --stop-grace
+};
+
+struct ExecOptions {
+  std::optional<std::string> user;    ///< default: the app's user (asked from PID 1)
+  std::optional<std::string> workdir; ///< default: the current directory
+  std::vector<std::string> argv;      ///< non-empty
+};
+
+struct ProbeOptions {
+  std::string url;
+  std::string method = "GET";
+  std::vector<std::string> headers; ///< "Name: value"
+  std::optional<std::string> data;  ///< request body
+  double timeout = 10.0;            ///< seconds, per attempt (connect + response)
+  int retries = 30;                 ///< connection attempts beyond the first
+  double retry_delay = 1.0;         ///< seconds between attempts
+};
+
+/// A parsed command line.
+struct Command {
+  enum class Kind { version, help, run, ctl, exec, probe } kind = Kind::help;
+  RunOptions run;
+  CtlOptions ctl;
+  ExecOptions exec;
+  ProbeOptions probe;
+};
+
+/// Parses argv (without argv[0]); the error names the bad argument.
+Result<Command> parse_command_line(const std::vector<std::string>& args);
+
+/// A signal from "SIGTERM", "TERM" or "15"; nullopt when unknown.
+std::optional<int> parse_signal(std::string_view text);
+
+/// The usage text printed by `sensor --help`.
+std::string usage_text();
+
+} // namespace slim::sensor

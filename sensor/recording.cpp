@@ -1,0 +1,173 @@
+#include "sensor/recording.hpp"
+
+#include "sensor/paths.hpp"
+
+#include <array>
+#include <charconv>
+#include <utility>
+
+namespace slim::sensor {
+
+namespace {
+
+constexpr std::array<std::pair<std::uint16_t, const char*>, 10> k_ops = {{
+    {op_access, "access"},
+    {op_chdir, "chdir"},
+    {op_exec, "exec"},
+    {op_notfound, "notfound"},
+    {op_open, "open"},
+    {op_read, "read"},
+    {op_readdir, "readdir"},
+    {op_readlink, "readlink"},
+    {op_stat, "stat"},
+    {op_write, "write"},
+}};
+
+std::string escape(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    if (c == '%') {
+      out += "%25";
+    } else if (c == '\n') {
+      out += "%0A";
+    } else if (c == '\r') {
+      out += "%0D";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> unescape(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    auto code = text.substr(i + 1, 2);
+    if (code == "25") {
+      out += '%';
+    } else if (code == "0A") {
+      out += '\n';
+    } else if (code == "0D") {
+      out += '\r';
+    } else {
+      return std::nullopt;
+    }
+    i += 2;
+  }
+  return out;
+}
+
+template <typename T> bool parse_number(std::string_view text, T& value) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+} // namespace
+
+std::vector<std::string> op_names(std::uint16_t ops) {
+  std::vector<std::string> names;
+  for (const auto& [bit, name] : k_ops) {
+    if ((ops & bit) != 0) {
+      names.emplace_back(name);
+    }
+  }
+  return names;
+}
+
+std::uint16_t op_from_name(std::string_view name) {
+  for (const auto& [bit, op_name] : k_ops) {
+    if (name == op_name) {
+      return bit;
+    }
+  }
+  return 0;
+}
+
+void Recording::add_path(const std::string& path, std::uint16_t ops, Source source) {
+  if (is_ignored_path(path)) {
+    return;
+  }
+  auto& record = m_files[path];
+  record.ops |= ops;
+  if (source == Source::exec) {
+    record.by_exec = true;
+  } else if (source == Source::app) {
+    record.by_app = true;
+  }
+}
+
+void Recording::merge(const Recording& other, std::optional<Source> as) {
+  for (const auto& [path, record] : other.m_files) {
+    auto& mine = m_files[path];
+    mine.ops |= record.ops;
+    if (as) {
+      mine.by_app = mine.by_app || *as == Source::app;
+      mine.by_exec = mine.by_exec || *as == Source::exec;
+    } else {
+      mine.by_app = mine.by_app || record.by_app;
+      mine.by_exec = mine.by_exec || record.by_exec;
+    }
+  }
+  m_syscalls |= other.m_syscalls;
+}
+
+std::vector<long> Recording::syscalls() const {
+  std::vector<long> out;
+  for (std::size_t nr = 0; nr < k_max_syscalls; ++nr) {
+    if (m_syscalls.test(nr)) {
+      out.push_back(static_cast<long>(nr));
+    }
+  }
+  return out;
+}
+
+std::string encode_recording(const Recording& recording) {
+  std::string out;
+  for (const auto& [path, record] : recording.files()) {
+    out += "F " + std::to_string(record.ops) + " " + escape(path) + "\n";
+  }
+  for (long nr : recording.syscalls()) {
+    out += "S " + std::to_string(nr) + "\n";
+  }
+  return out;
+}
+
+bool decode_recording(std::string_view text, Source source, Recording& out) {
+  while (!text.empty()) {
+    auto eol = text.find('\n');
+    if (eol == std::string_view::npos) {
+      return false;
+    }
+    std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol + 1);
+    if (line.starts_with("S ")) {
+      long nr = 0;
+      if (!parse_number(line.substr(2), nr)) {
+        return false;
+      }
+      out.add_syscall(nr);
+    } else if (line.starts_with("F ")) {
+      auto rest = line.substr(2);
+      auto space = rest.find(' ');
+      std::uint16_t ops = 0;
+      if (space == std::string_view::npos || !parse_number(rest.substr(0, space), ops)) {
+        return false;
+      }
+      auto path = unescape(rest.substr(space + 1));
+      if (!path) {
+        return false;
+      }
+      out.add_path(*path, ops, source);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace slim::sensor

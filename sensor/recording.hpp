@@ -1,0 +1,82 @@
+#pragma once
+// What the sensor saw, in memory: one entry per path with its operations and who made them,
+// and the set of system call numbers. Also the line format an exec session uses to hand its
+// recording to PID 1. Pure data, no I/O.
+
+#include <bitset>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace slim::sensor {
+
+/// One operation on a path, as a bit; a path's ops are an OR of these.
+enum Op : std::uint16_t {
+  op_open = 1 << 0,
+  op_exec = 1 << 1,
+  op_read = 1 << 2,
+  op_write = 1 << 3,
+  op_stat = 1 << 4,
+  op_readlink = 1 << 5,
+  op_readdir = 1 << 6,
+  op_access = 1 << 7,
+  op_chdir = 1 << 8,
+  op_notfound = 1 << 9,
+};
+
+/// Ops bits as their report names, in the fixed report order (alphabetical).
+std::vector<std::string> op_names(std::uint16_t ops);
+/// The bit of an op name, or 0 when unknown.
+std::uint16_t op_from_name(std::string_view name);
+
+/// Who made an access: the app's process tree, a `sensor exec` command, or a process the
+/// sensor cannot place (plain `docker exec`, or one gone before its fanotify event was read).
+enum class Source : std::uint8_t { app, exec, other };
+
+/// What is known about one path.
+struct PathRecord {
+  std::uint16_t ops = 0;
+  bool by_app = false;  ///< the app (or an unplaced process) touched it
+  bool by_exec = false; ///< a `sensor exec` command touched it
+  /// True when only exec commands touched it (the report's `from_exec`).
+  bool from_exec() const noexcept { return by_exec && !by_app; }
+};
+
+/// Largest syscall number the recording keeps.
+inline constexpr std::size_t k_max_syscalls = 1024;
+
+/// Paths and syscalls seen; not thread-safe (callers lock).
+class Recording {
+public:
+  /// Adds `ops` to `path` (an absolute path; ignored paths are dropped) for `source`.
+  void add_path(const std::string& path, std::uint16_t ops, Source source);
+  /// Marks syscall `nr` as used (numbers >= k_max_syscalls are dropped).
+  void add_syscall(long nr) {
+    if (nr >= 0 && static_cast<std::size_t>(nr) < k_max_syscalls) {
+      m_syscalls.set(static_cast<std::size_t>(nr));
+    }
+  }
+  /// Merges everything from `other`; with `as` set, all its paths count as that source.
+  void merge(const Recording& other, std::optional<Source> as = std::nullopt);
+  /// Path -> record.
+  const std::unordered_map<std::string, PathRecord>& files() const noexcept { return m_files; }
+  /// Syscall numbers seen, ascending.
+  std::vector<long> syscalls() const;
+  /// True when nothing was recorded.
+  bool empty() const noexcept { return m_files.empty() && m_syscalls.none(); }
+
+private:
+  std::unordered_map<std::string, PathRecord> m_files;
+  std::bitset<k_max_syscalls> m_syscalls;
+};
+
+/// Encodes a recording as lines: `F <ops> <escaped path>` and `S <nr>` (paths escape `%`,
+/// newline and carriage return as %25, %0A, %0D).
+std::string encode_recording(const Recording& recording);
+/// Decodes encode_recording() output into `out` as `source`; false on a malformed line.
+bool decode_recording(std::string_view text, Source source, Recording& out);
+
+} // namespace slim::sensor

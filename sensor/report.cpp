@@ -1,0 +1,90 @@
+#include "sensor/report.hpp"
+
+#include "sensor/json.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <set>
+#include <unistd.h>
+
+namespace slim::sensor {
+
+std::string render_report(const Recording& recording, const ReportInfo& info,
+                          const SyscallNamer& namer) {
+  std::vector<const std::pair<const std::string, PathRecord>*> files;
+  files.reserve(recording.files().size());
+  std::size_t bad_paths = 0;
+  for (const auto& entry : recording.files()) {
+    if (!is_utf8(entry.first)) {
+      ++bad_paths;
+      continue;
+    }
+    files.push_back(&entry);
+  }
+  std::sort(files.begin(), files.end(), [](auto* a, auto* b) { return a->first < b->first; });
+
+  std::set<std::string> names;
+  for (long nr : recording.syscalls()) {
+    std::string name = namer ? namer(nr) : std::string();
+    names.insert(name.empty() ? "syscall_" + std::to_string(nr) : name);
+  }
+  std::vector<std::string> warnings = info.warnings;
+  if (bad_paths > 0) {
+    warnings.push_back(std::to_string(bad_paths) + " paths left out: not valid UTF-8");
+  }
+
+  std::string out = "{\"version\":" + std::to_string(k_report_version);
+  out += ",\"arch\":" + json_string(info.arch);
+  out += ",\"sensor\":{\"version\":" + json_string(info.sensor_version) +
+         ",\"mode\":" + json_string(info.mode) + "}";
+  out += ",\"target\":{\"argv\":" + json_string_array(info.argv);
+  out += ",\"user\":" + json_string(info.user);
+  out += ",\"exit_status\":" +
+         (info.exit_status ? std::to_string(*info.exit_status) : std::string("null")) + "}";
+  out += ",\n\"files\":[";
+  bool first = true;
+  for (const auto* entry : files) {
+    out += first ? "\n" : ",\n";
+    first = false;
+    out += "{\"path\":" + json_string(entry->first) +
+           ",\"ops\":" + json_string_array(op_names(entry->second.ops)) +
+           ",\"from_exec\":" + (entry->second.from_exec() ? "true" : "false") + "}";
+  }
+  out += "],\n\"syscalls\":" + json_string_array({names.begin(), names.end()});
+  out += ",\n\"warnings\":" + json_string_array(warnings) + "}\n";
+  return out;
+}
+
+std::string write_file_atomic(const std::string& path, const std::string& content) {
+  std::string temp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return "cannot create `" + temp + "`: " + std::strerror(errno);
+  }
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      std::string err = "cannot write `" + temp + "`: " + std::strerror(errno);
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return err;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    std::string err = "cannot rename `" + temp + "` to `" + path + "`: " + std::strerror(errno);
+    ::unlink(temp.c_str());
+    return err;
+  }
+  return {};
+}
+
+} // namespace slim::sensor
