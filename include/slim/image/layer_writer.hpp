@@ -1,0 +1,42 @@
+#pragma once
+// Writing one layer tar from a selection of a FileIndex: original bytes (copied from the
+// source layers with pread) and metadata, directories before their contents, sorted order,
+// deterministic pax headers (no atime/ctime), sha256 computed while writing.
+
+#include "slim/image/file_index.hpp"
+#include "slim/image/layer_reader.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace slim::image {
+
+/// What write_layer produced.
+struct LayerWriteResult {
+  std::filesystem::path path;  ///< the plain tar written
+  std::string diff_id;         ///< "sha256:<hex>" of the tar
+  std::uint64_t size = 0;      ///< bytes of the tar
+  std::uint64_t entries = 0;   ///< members written
+  std::uint64_t file_bytes = 0; ///< sum of regular file bytes written
+};
+
+/// Every path of `index` (for a squash): the selection that keeps everything.
+std::set<std::string> all_paths(const FileIndex& index);
+
+/// Writes the selected paths of `index` (absolute, normalised; paths not in the index are
+/// skipped) plus every parent directory of them to the plain tar `out`. File bytes are read
+/// from `layers` (indexed by DataRef::layer). Entries that share bytes (hard links) are
+/// written once and linked from the others. Same index + selection -> identical bytes.
+/// Throws slim::Error on I/O failures.
+LayerWriteResult write_layer(const FileIndex& index, const std::vector<LayerFile>& layers,
+                             const std::set<std::string, std::less<>>& selection,
+                             const std::filesystem::path& out);
+/// write_layer with a plain std::set selection.
+LayerWriteResult write_layer(const FileIndex& index, const std::vector<LayerFile>& layers,
+                             const std::set<std::string>& selection,
+                             const std::filesystem::path& out);
+
+} // namespace slim::image
