@@ -1,6 +1,7 @@
 #include "support/support.hpp"
 
 #include "slim/util/error.hpp"
+#include "slim/util/sha256.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -258,6 +259,26 @@ std::map<std::string, std::string> read_tar_files(const std::string& tar) {
     throw Error(std::string("cannot read a tar: ") + archive_error_string(a.get()));
   }
   return files;
+}
+
+TinyImage tiny_image(const std::string& tag) {
+  std::string layer = make_tar({{"hello.txt", "hello from a tiny image\n"}});
+  nlohmann::json config = {
+      {"architecture", "amd64"},
+      {"os", "linux"},
+      {"config", {{"Cmd", {"/hello.txt"}}, {"Labels", {{"io.slim.owner", k_test_owner}}}}},
+      {"rootfs", {{"type", "layers"}, {"diff_ids", {"sha256:" + sha256_hex(layer)}}}}};
+  std::string config_text = config.dump();
+  std::string config_sha = sha256_hex(config_text);
+  nlohmann::json manifest = nlohmann::json::array(
+      {{{"Config", config_sha + ".json"}, {"RepoTags", {tag}}, {"Layers", {"layer/layer.tar"}}}});
+  TinyImage image;
+  image.archive = make_tar({{config_sha + ".json", config_text},
+                            {"layer", "", 0755, TarEntry::Type::directory},
+                            {"layer/layer.tar", layer},
+                            {"manifest.json", manifest.dump()}});
+  image.id = "sha256:" + config_sha;
+  return image;
 }
 
 engine::ByteSource string_source(std::string data) {

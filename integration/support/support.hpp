@@ -99,6 +99,14 @@ std::string make_tar(const std::vector<TarEntry>& entries);
 /// The regular files of a tar archive: path -> content (directories and links are skipped).
 std::map<std::string, std::string> read_tar_files(const std::string& tar);
 
+/// A docker-archive of a one-layer image holding /hello.txt, made in memory.
+struct TinyImage {
+  std::string archive; ///< the tar to pass to Client::load_images
+  std::string id;      ///< "sha256:" + sha256 of its config: the ID the engine will report
+};
+/// A TinyImage tagged `tag` (labelled io.slim.owner=test); remove it with an ImageGuard on `id`.
+TinyImage tiny_image(const std::string& tag);
+
 /// A ByteSource that serves `data` (copied) in pieces, for uploads.
 engine::ByteSource string_source(std::string data);
 /// A ByteSink that appends to `out` (which must outlive the sink).

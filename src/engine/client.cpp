@@ -125,8 +125,17 @@ const Endpoint& Client::endpoint() const noexcept {
 
 std::string Client::ping() {
   auto timeout = std::min(m_impl->options.call_timeout, std::chrono::milliseconds(30'000));
-  auto [response, body] = m_impl->call(Impl::make("GET", "/_ping"), timeout);
-  return response.header("api-version");
+  try {
+    auto [response, body] = m_impl->call(Impl::make("GET", "/_ping"), timeout);
+    return response.header("api-version");
+  } catch (const EngineError& e) {
+    if (e.status() == 400 && std::string_view(e.what()).find("HTTPS") != std::string_view::npos) {
+      throw EngineError(400, "the Docker engine at `" + m_impl->options.endpoint.display +
+                                 "` expects TLS: " + e.what() +
+                                 " (set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH)");
+    }
+    throw;
+  }
 }
 
 VersionInfo Client::version() {
