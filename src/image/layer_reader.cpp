@@ -142,7 +142,9 @@ Result<LayerContents> read_layer(const LayerFile& file, std::uint32_t layer) {
   ReadArchive a(archive_read_new());
   archive_read_support_format_tar(a.get());
   if (archive_read_open(a.get(), &reader, nullptr, &RangeReader::read_cb, nullptr) != ARCHIVE_OK) {
-    return R::fail("cannot read layer tar: " + std::string(archive_error_string(a.get())));
+    return R::fail("cannot read layer tar: " + (!reader.error.empty()
+                                                    ? reader.error
+                                                    : std::string(archive_error_string(a.get()))));
   }
   LayerContents out;
   struct archive_entry* ae = nullptr;
@@ -154,7 +156,8 @@ Result<LayerContents> read_layer(const LayerFile& file, std::uint32_t layer) {
     if (rc < ARCHIVE_WARN) {
       const char* msg = archive_error_string(a.get());
       return R::fail(std::string("malformed or truncated layer tar: ") +
-                     (msg != nullptr ? msg : "unknown error"));
+                     (!reader.error.empty() ? reader.error.c_str()
+                                            : (msg != nullptr ? msg : "unknown error")));
     }
     if (out.entries.size() % 4096 == 0) {
       cancel::throw_if_requested();

@@ -1,0 +1,69 @@
+#include "layer_builder.hpp"
+#include "slim/image/config.hpp"
+#include "slim/util/error.hpp"
+
+#include <gtest/gtest.h>
+
+namespace slim::image {
+namespace {
+
+TEST(ImageConfig, ParsesTheSettingsAndKeepsUnknownFields) {
+  auto j = testing::make_config({"layer"});
+  j["config"]["Entrypoint"] = {"/entry"};
+  j["config"]["User"] = "app";
+  j["config"]["StopSignal"] = "SIGQUIT";
+  j["config"]["Healthcheck"] = {{"Test", {"CMD", "true"}}};
+  j["x-unknown"] = 42;
+  auto c = parse_image_config(j.dump(), "cfg");
+  ASSERT_TRUE(c.config.entrypoint.has_value());
+  EXPECT_EQ(c.config.entrypoint->at(0), "/entry");
+  EXPECT_EQ(c.config.cmd->at(0), "sh");
+  EXPECT_EQ(c.config.user, "app");
+  EXPECT_EQ(c.config.exposed_ports, std::vector<std::string>{"80/tcp"});
+  EXPECT_EQ(c.config.labels.at("a"), "1");
+  EXPECT_EQ(c.diff_ids.size(), 1u);
+  EXPECT_EQ(c.history.size(), 2u);
+  EXPECT_TRUE(c.history[1].empty_layer);
+
+  ConfigOverrides o;
+  o.cmd = std::vector<std::string>{"run"};
+  o.labels["b"] = "2";
+  o.working_dir = "/app";
+  std::string out = derive_config(c, o, "sha256:" + std::string(64, 'a'), "slim squash");
+  auto d = nlohmann::json::parse(out);
+  EXPECT_EQ(d["config"]["Cmd"], nlohmann::json({"run"}));
+  EXPECT_EQ(d["config"]["Entrypoint"], nlohmann::json({"/entry"}));
+  EXPECT_EQ(d["config"]["Labels"]["a"], "1");
+  EXPECT_EQ(d["config"]["Labels"]["b"], "2");
+  EXPECT_EQ(d["config"]["WorkingDir"], "/app");
+  EXPECT_EQ(d["config"]["StopSignal"], "SIGQUIT");
+  EXPECT_EQ(d["config"]["Healthcheck"]["Test"][1], "true");
+  EXPECT_EQ(d["x-unknown"], 42);
+  EXPECT_EQ(d["rootfs"]["diff_ids"].size(), 1u);
+  EXPECT_EQ(d["history"].size(), 1u);
+  EXPECT_EQ(d["history"][0]["created"], "2024-01-01T00:00:00Z");
+  EXPECT_EQ(d["created"], "2024-01-01T00:00:00Z");
+  // Deterministic.
+  EXPECT_EQ(out, derive_config(c, o, "sha256:" + std::string(64, 'a'), "slim squash"));
+}
+
+TEST(ImageConfig, MalformedDocumentsAreClearErrors) {
+  EXPECT_THROW(parse_image_config("{", "c.json"), Error);
+  EXPECT_THROW(parse_image_config(R"({"config":{}})", "c.json"), Error); // no rootfs
+  EXPECT_THROW(parse_image_config(R"({"rootfs":{"diff_ids":[1]}})", "c.json"), Error);
+  EXPECT_THROW(parse_docker_manifest("[]"), Error);
+  EXPECT_THROW(parse_docker_manifest(R"([{"Layers":[]}])"), Error);
+  EXPECT_THROW(parse_oci_index(R"({})", "index.json"), Error);
+  EXPECT_THROW(parse_oci_manifest(R"({"config":{"digest":"sha256:x"}})", "m"), Error);
+  EXPECT_THROW(digest_hex("md5:abc"), Error);
+  EXPECT_THROW(digest_hex("sha256:" + std::string(64, 'G')), Error);
+  try {
+    parse_image_config("{", "blobs/sha256/abc");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("`blobs/sha256/abc`"), std::string::npos);
+  }
+}
+
+} // namespace
+} // namespace slim::image
