@@ -35,6 +35,8 @@ int run(int argc, char** argv) {
 
   int exit_code = 0;
   register_version(app, global, exit_code);
+  register_squash(app, global, exit_code);
+  register_xray(app, global, exit_code);
 
   app.parse_complete_callback([&] {
     log::init(global.log_level);

@@ -23,5 +23,7 @@ engine::Client connect_engine(const GlobalOptions& global);
 // Each command adds its subcommand, options and callback to `app`. The callback throws
 // slim::Error on failure; the exit code of a successful run is stored in `exit_code`.
 void register_version(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_squash(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_xray(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 } // namespace slim::cli
