@@ -47,10 +47,14 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 
 class Builder {
 public:
-  Builder(const image::FileIndex& index, const KeepOptions& options, const ReadFile& read)
+  Builder(const image::FileIndex& index, const KeepInputs& options, const ReadFile& read)
       : m_index(index), m_options(options), m_read(read), m_exclude(options.exclude_patterns),
-        m_closure(index, read, {.ld_library_path = options.ld_library_path}) {
-    for (const auto& m : options.mounts) {
+        m_closure(index, read,
+                  {.ld_library_path = !options.ld_library_path.empty()
+                                          ? options.ld_library_path
+                                          : env_value(options.env, "LD_LIBRARY_PATH")}) {
+    m_path_env = !options.path_env.empty() ? options.path_env : env_value(options.env, "PATH");
+    for (const auto& m : options.mount_points) {
       m_mounts.push_back(image::normalize_path(m));
     }
   }
@@ -189,7 +193,7 @@ private:
   }
 
   std::vector<std::string> path_dirs() const {
-    return split(m_options.path_env.empty() ? k_default_path : m_options.path_env, ':');
+    return split(m_path_env.empty() ? k_default_path : m_path_env, ':');
   }
 
   // The first PATH directory that has `name`, as a path to resolve; "" when none.
@@ -317,11 +321,12 @@ private:
   }
 
   const image::FileIndex& m_index;
-  const KeepOptions& m_options;
+  const KeepInputs& m_options;
   const ReadFile& m_read;
   ExcludeSet m_exclude;
   ElfClosure m_closure;
   std::vector<std::string> m_mounts;
+  std::string m_path_env;
   std::deque<std::string> m_pending;
   std::set<std::string> m_excluded_seen;
   bool m_full = false;
@@ -391,8 +396,24 @@ std::string describe(const KeepReason& r) {
 }
 
 KeepSet compute_keep_set(const image::FileIndex& index, const std::vector<ReportFile>& report_files,
-                         const KeepOptions& options, const ReadFile& read) {
+                         const KeepInputs& options, const ReadFile& read) {
   return Builder(index, options, read).run(report_files);
+}
+
+KeepSet compute_keep_set(const image::FileIndex& index, const SensorReport& report,
+                         const KeepInputs& options, const ReadFile& read) {
+  return compute_keep_set(index, report.files, options, read);
+}
+
+std::string env_value(const std::vector<std::string>& env, std::string_view name) {
+  std::string out;
+  for (const auto& kv : env) {
+    if (kv.size() > name.size() && kv.compare(0, name.size(), name) == 0 &&
+        kv[name.size()] == '=') {
+      out = kv.substr(name.size() + 1);
+    }
+  }
+  return out;
 }
 
 KeepStats keep_stats(const image::FileIndex& index, const KeepSet& keep) {

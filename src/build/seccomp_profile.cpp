@@ -296,7 +296,17 @@ Result<GeneratedProfile> generate_seccomp_profile(const std::vector<std::string>
     return R::fail(bpf.error());
   }
   out.bpf_bytes = bpf.value();
+  out.json = to_json_text(out.profile);
   return out;
+}
+
+GeneratedProfile make_seccomp_profile(const std::vector<std::string>& syscalls,
+                                      std::string_view arch) {
+  auto g = generate_seccomp_profile(syscalls, arch, true);
+  if (!g.ok()) {
+    throw Error("cannot make the seccomp profile: " + g.error());
+  }
+  return std::move(g.value());
 }
 
 std::string to_json_text(const SeccompProfile& profile) {

@@ -117,8 +117,8 @@ TEST(KeepSet, SlimDirProcAndMountsAreNeverKept) {
   img.dir("/data").file("/data/seed.db", "x");
   img.file("/config.yml", "a: 1");
   img.dir("/proc").file("/proc/leftover", "x");
-  KeepOptions opt;
-  opt.mounts = {"/data/", "/config.yml"};
+  KeepInputs opt;
+  opt.mount_points = {"/data/", "/config.yml"};
   opt.include_paths = {"/"}; // even the whole tree does not bring them in
   auto keep = compute_keep_set(img.index,
                                {rf("/.slim/sensor", file_op_exec), rf("/usr/bin/evil"),
@@ -136,7 +136,7 @@ TEST(KeepSet, SlimDirProcAndMountsAreNeverKept) {
 
 TEST(KeepSet, ExcludePatternsDropPathsAndTheirDependencies) {
   TestImage img = image();
-  KeepOptions opt;
+  KeepInputs opt;
   opt.exclude_patterns = {"/usr/share/doc", "libz.so*"};
   auto keep = compute_keep_set(
       img.index, {rf("/usr/bin/python3", file_op_exec), rf("/usr/share/doc/python3/README")}, opt,
@@ -155,9 +155,9 @@ TEST(KeepSet, IncludePathTreeFollowsLinksOutOfTheTree) {
   img.dir("/opt").dir("/opt/app").dir("/opt/app/conf").file("/opt/app/conf/a.ini", "a");
   img.link("/opt/app/python", "/usr/bin/python3");
   img.dir("/srv").link("/srv/app", "/opt/app");
-  KeepOptions opt;
+  KeepInputs opt;
   opt.include_paths = {"/srv/app", "/nope"};
-  auto keep = compute_keep_set(img.index, {}, opt, img.reader());
+  auto keep = compute_keep_set(img.index, std::vector<ReportFile>{}, opt, img.reader());
   EXPECT_EQ(keep.paths.at("/srv/app").kind, KeepKind::symlink_on_way);
   EXPECT_EQ(keep.paths.at("/opt/app"), (KeepReason{KeepKind::include_path, "/srv/app"}));
   EXPECT_EQ(keep.paths.at("/opt/app/conf/a.ini"), (KeepReason{KeepKind::include_path, "/srv/app"}));
@@ -170,9 +170,9 @@ TEST(KeepSet, IncludePathTreeFollowsLinksOutOfTheTree) {
 
 TEST(KeepSet, IncludeBinScriptBringsEnvAndInterpreter) {
   TestImage img = image();
-  KeepOptions opt;
+  KeepInputs opt;
   opt.include_bins = {"/app/run"};
-  auto keep = compute_keep_set(img.index, {}, opt, img.reader());
+  auto keep = compute_keep_set(img.index, std::vector<ReportFile>{}, opt, img.reader());
   EXPECT_EQ(keep.paths.at("/app/run"), (KeepReason{KeepKind::include_bin, "/app/run"}));
   EXPECT_EQ(keep.paths.at("/usr/bin/env"), (KeepReason{KeepKind::interpreter, "/app/run"}));
   EXPECT_EQ(keep.paths.at("/usr/bin/python3.11"), (KeepReason{KeepKind::interpreter, "/app/run"}));
@@ -182,11 +182,11 @@ TEST(KeepSet, IncludeBinScriptBringsEnvAndInterpreter) {
 TEST(KeepSet, IncludeShellAndAlwaysEntries) {
   TestImage img = image();
   img.dir("/data2");
-  KeepOptions opt;
+  KeepInputs opt;
   opt.include_shell = true;
   opt.working_dir = "/app";
   opt.volumes = {"/data2", "/not-there"};
-  auto keep = compute_keep_set(img.index, {}, opt, img.reader());
+  auto keep = compute_keep_set(img.index, std::vector<ReportFile>{}, opt, img.reader());
   EXPECT_EQ(keep.paths.at("/usr/bin/sh").kind, KeepKind::symlink_on_way);
   EXPECT_EQ(keep.paths.at("/usr/bin/dash"), (KeepReason{KeepKind::include_shell, "/bin/sh"}));
   EXPECT_EQ(keep.paths.at("/usr/bin/ls"), (KeepReason{KeepKind::include_shell, "ls"}));
@@ -225,9 +225,26 @@ TEST(KeepSet, UntrustedPathsStayInsideTheImage) {
   }
 }
 
+TEST(KeepSet, ImageEnvGivesPathAndLdLibraryPath) {
+  TestImage img = image();
+  img.dir("/opt").dir("/opt/bin").dir("/opt/lib");
+  img.file("/opt/bin/python3", make_elf({.interp = k_interp, .needed = {"libopt.so"}}), 0755);
+  img.file("/opt/lib/libopt.so", make_elf({}));
+  KeepInputs in;
+  in.include_bins = {"/app/run"}; // #!/usr/bin/env python3 -> /opt/bin/python3 via PATH
+  in.env = {"PATH=/usr/bin", "PATH=/opt/bin:/usr/bin", "LD_LIBRARY_PATH=/opt/lib"};
+  auto keep = compute_keep_set(img.index, std::vector<ReportFile>{}, in, img.reader());
+  EXPECT_TRUE(keep.contains("/opt/bin/python3"));
+  EXPECT_FALSE(keep.contains("/usr/bin/python3.11"));
+  EXPECT_EQ(keep.paths.at("/opt/lib/libopt.so"),
+            (KeepReason{KeepKind::elf_dependency, "/opt/bin/python3"}));
+  EXPECT_EQ(env_value(in.env, "PATH"), "/opt/bin:/usr/bin");
+  EXPECT_EQ(env_value(in.env, "HOME"), "");
+}
+
 TEST(KeepSet, CapOnPathsWarns) {
   TestImage img = image();
-  KeepOptions opt;
+  KeepInputs opt;
   opt.max_paths = 3;
   auto keep =
       compute_keep_set(img.index, {rf("/usr/bin/python3", file_op_exec)}, opt, img.reader());

@@ -68,6 +68,7 @@ TEST(Seccomp, JsonRoundTripInDockersFormat) {
   auto g = generate_seccomp_profile({"read", "write", "exit_group"}, "x86_64");
   ASSERT_TRUE(g.ok()) << g.error();
   std::string text = to_json_text(g.value().profile);
+  EXPECT_EQ(text, g.value().json);
   auto j = nlohmann::json::parse(text);
   EXPECT_EQ(j["defaultAction"], "SCMP_ACT_ERRNO");
   EXPECT_EQ(j["defaultErrnoRet"], 1);
@@ -153,6 +154,12 @@ TEST(Seccomp, LoadedProfileAllowsOnlyItsCalls) {
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(Seccomp, MakeThrowsForThePipeline) {
+  EXPECT_THROW(make_seccomp_profile({"read"}, "vax"), Error);
+  auto g = make_seccomp_profile({"read"}, "x86_64");
+  EXPECT_FALSE(g.json.empty());
 }
 
 TEST(Seccomp, CompilesForAnotherArchitecture) {

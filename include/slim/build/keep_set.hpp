@@ -64,16 +64,17 @@ inline const std::vector<std::string> k_shell_tools = {
     "grep", "find", "awk", "sed", "sleep", "echo", "test", "id",   "mkdir", "rm"};
 
 /// Everything from the user and the image config that shapes the keep set.
-struct KeepOptions {
+struct KeepInputs {
   std::vector<std::string> include_paths;    ///< --include-path
   std::vector<std::string> include_bins;     ///< --include-bin
   bool include_shell = false;                ///< --include-shell
   std::vector<std::string> exclude_patterns; ///< --exclude-pattern
   std::string working_dir;                   ///< the image's (or --workdir's) WorkingDir
   std::vector<std::string> volumes;          ///< the image's VOLUME directories
-  std::vector<std::string> mounts;           ///< destinations of --mount during profiling
-  std::string ld_library_path;               ///< LD_LIBRARY_PATH from the image's Env
-  std::string path_env;                      ///< PATH from the image's Env ("" = Debian's default)
+  std::vector<std::string> mount_points;     ///< destinations of --mount during profiling
+  std::vector<std::string> env;              ///< the image's Env (KEY=VALUE): PATH, LD_LIBRARY_PATH
+  std::string ld_library_path;               ///< overrides LD_LIBRARY_PATH from `env` when set
+  std::string path_env;                      ///< overrides PATH from `env` ("" = Debian's default)
   std::size_t max_paths = 4'000'000;         ///< hostile inputs: stop growing past this
 };
 
@@ -91,7 +92,13 @@ struct KeepSet {
 /// Computes the keep set. `report_files` are the sensor's files (untrusted: normalised,
 /// bounded). `read` gives file bytes from the image. Never throws on bad input.
 KeepSet compute_keep_set(const image::FileIndex& index, const std::vector<ReportFile>& report_files,
-                         const KeepOptions& options, const ReadFile& read);
+                         const KeepInputs& options, const ReadFile& read);
+/// The same for a whole sensor report (its files; its warnings are not copied).
+KeepSet compute_keep_set(const image::FileIndex& index, const SensorReport& report,
+                         const KeepInputs& options, const ReadFile& read);
+
+/// The value of `name` in a KEY=VALUE list (the last one wins), or "" when absent.
+std::string env_value(const std::vector<std::string>& env, std::string_view name);
 
 /// Counts and sizes of what a keep set selects from an image.
 struct KeepStats {

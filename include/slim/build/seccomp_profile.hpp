@@ -49,6 +49,7 @@ struct GeneratedProfile {
   std::vector<std::string> warnings;         ///< one per dropped name
   std::vector<std::string> added_by_runtime; ///< names k_runtime_syscalls added (not seen)
   std::size_t bpf_bytes = 0;                 ///< size of the compiled filters, all architectures
+  std::string json;                          ///< the profile as Docker's JSON (to_json_text)
 };
 
 /// Builds the allow-list profile (defaultAction SCMP_ACT_ERRNO, defaultErrnoRet 1) for
@@ -57,6 +58,11 @@ struct GeneratedProfile {
 /// compile.
 Result<GeneratedProfile> generate_seccomp_profile(const std::vector<std::string>& syscalls,
                                                   std::string_view arch, bool add_runtime = true);
+
+/// generate_seccomp_profile with the runtime's calls, for the pipeline: throws slim::Error
+/// ("cannot make the seccomp profile: ...") instead of returning an error.
+GeneratedProfile make_seccomp_profile(const std::vector<std::string>& syscalls,
+                                      std::string_view arch);
 
 /// Compiles `profile` with libseccomp as runc does (seccomp_init, every architecture added,
 /// one seccomp_rule_add per name, seccomp_export_bpf into a memfd). Returns the BPF size, or
