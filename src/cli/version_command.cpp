@@ -2,6 +2,7 @@
 #include "common.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace slim::cli {
 
@@ -15,7 +16,10 @@ void register_version(CLI::App& app, const GlobalOptions& global, int& exit_code
     std::printf("engine: %s (API %s, minimum %s, %s/%s) at %s\n", v.version.c_str(),
                 v.api_version.c_str(), v.min_api_version.c_str(), v.os.c_str(), v.arch.c_str(),
                 client.endpoint().display.c_str());
-    std::printf("api:    %s (negotiated)\n", client.api_version().c_str());
+    const char* forced = std::getenv("DOCKER_API_VERSION");
+    bool overridden = forced != nullptr && *forced != '\0';
+    std::printf("api:    %s (%s)\n", client.api_version().c_str(),
+                overridden ? "from DOCKER_API_VERSION" : "negotiated");
     exit_code = 0;
   });
 }

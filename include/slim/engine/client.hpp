@@ -99,6 +99,7 @@ struct ExecResult {
 };
 
 /// One connection-per-call client. Construct, then connect() to negotiate the API version.
+/// After connect(), calls may run from several threads at once (each has its own connection).
 class Client {
 public:
   explicit Client(ClientOptions options);
