@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The sensor's overhead on one file- and syscall-heavy workload (python3 importing ~150 stdlib
+# modules, then cat over every .py file of the stdlib), in slim-fixture/sensor-tools:
+# natively, under `sensor run --mode fanotify|ptrace|both`, and under `strace -f -o /dev/null`.
+# Prints the median wall time of RUNS runs (default 5) per variant, measured inside the
+# container around the workload (container start-up is not counted).
+#   scripts/bench_sensor.sh [SENSOR_BINARY]      (default build/sensor/sensor)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+sensor=${1:-$root/build/sensor/sensor}
+runs=${RUNS:-5}
+image=slim-fixture/sensor-tools:latest
+[ -x "$sensor" ] || { echo "bench_sensor: no sensor binary at $sensor (build it first)" >&2; exit 1; }
+"$root/scripts/fixtures.sh" sensor-tools
+
+ctx=$(mktemp -d)
+trap 'rm -rf "$ctx"' EXIT
+mkdir -p "$ctx/.slim"
+cp "$sensor" "$ctx/.slim/sensor"
+cat >"$ctx/.slim/workload.sh" <<'WORK'
+#!/bin/sh
+start=$(date +%s%N)
+python3 - <<'PY'
+import importlib
+mods = """abc argparse array ast asyncio base64 bdb binascii bisect bz2 calendar cmath cmd code
+codecs codeop collections colorsys compileall concurrent.futures configparser contextlib
+contextvars copy copyreg csv ctypes dataclasses datetime decimal difflib dis doctest email
+email.mime.text email.parser encodings.idna enum errno faulthandler filecmp fileinput fnmatch
+fractions ftplib functools gc getopt getpass gettext glob graphlib gzip hashlib heapq hmac html
+html.parser http http.client http.cookies http.server imaplib inspect io ipaddress itertools
+json json.decoder keyword linecache locale logging logging.handlers lzma mailbox math mimetypes
+mmap modulefinder multiprocessing netrc numbers opcode operator optparse os pathlib pdb pickle
+pickletools pkgutil platform plistlib poplib posixpath pprint profile pstats pty py_compile
+pyclbr pydoc queue quopri random re reprlib rlcompleter runpy sched secrets select selectors
+shelve shlex shutil signal site smtplib socket socketserver sqlite3 ssl stat statistics string
+stringprep struct subprocess symtable sysconfig tabnanny tarfile tempfile textwrap threading
+timeit token tokenize trace traceback tracemalloc tty types typing unicodedata unittest
+urllib.parse urllib.request uuid warnings wave weakref webbrowser xml.dom.minidom
+xml.etree.ElementTree xml.sax xmlrpc.client zipapp zipfile zipimport zlib zoneinfo""".split()
+n = 0
+for m in mods:
+    try:
+        importlib.import_module(m)
+        n += 1
+    except ImportError:
+        pass
+PY
+find /usr/lib/python3.11 -name '*.py' -exec cat {} + >/dev/null
+end=$(date +%s%N)
+echo "elapsed_ms=$(( (end - start) / 1000000 ))"
+WORK
+chmod 755 "$ctx/.slim/workload.sh"
+
+one_run() { # variant -> elapsed ms
+  local variant=$1 entry args=()
+  case $variant in
+    native) entry=/.slim/workload.sh ;;
+    strace) entry=strace; args=(-f -o /dev/null /.slim/workload.sh) ;;
+    *) entry=/.slim/sensor; args=(run --report /tmp/report.json --mode "$variant" -- /.slim/workload.sh) ;;
+  esac
+  local cid
+  cid=$(docker create --label io.slim.owner=test --network none --cap-add SYS_ADMIN \
+    --cap-add SYS_PTRACE --security-opt seccomp=unconfined --entrypoint "$entry" "$image" "${args[@]}")
+  tar -C "$ctx" -c .slim | docker cp - "$cid:/" >/dev/null
+  docker start -a "$cid" 2>/dev/null | sed -n 's/^elapsed_ms=//p'
+  docker rm -f "$cid" >/dev/null
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+variants=(native fanotify ptrace both strace)
+declare -A result
+for v in "${variants[@]}"; do one_run "$v" >/dev/null; done # warm the page cache
+for v in "${variants[@]}"; do
+  times=()
+  for _ in $(seq "$runs"); do times+=("$(one_run "$v")"); done
+  result[$v]=$(printf '%s\n' "${times[@]}" | median)
+  printf 'bench_sensor: %-8s runs: %s\n' "$v" "${times[*]}" >&2
+done
+native=${result[native]}
+printf '%-10s %10s %10s\n' variant median_ms vs_native
+for v in "${variants[@]}"; do
+  printf '%-10s %10s %9.2fx\n' "$v" "${result[$v]}" "$(echo "${result[$v]} / $native" | bc -l)"
+done
