@@ -170,6 +170,21 @@ private:
       for (const auto& w : walked) {
         keep(w, {KeepKind::symlink_on_way, resolved.value_or(path)});
       }
+      // The app made it at run time (nginx's mkdir of /var/lib/nginx/body): the directory it
+      // was made in must still be there, so keep the nearest ancestor the image has.
+      if (resolved) {
+        for (std::string dir = image::parent_path(*resolved); !blocked(dir);
+             dir = image::parent_path(dir)) {
+          const image::Entry* e = m_index.find(dir);
+          if (e != nullptr && e->type == image::EntryType::directory) {
+            keep(dir, {KeepKind::parent, *resolved});
+            break;
+          }
+          if (dir == "/") {
+            break;
+          }
+        }
+      }
     }
   }
 

@@ -24,7 +24,11 @@ const std::vector<std::string> k_runtime_syscalls = {
     // the Go runtime inside runc: threads, signals, memory, its poller
     "brk", "clone", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_wait", "madvise", "mmap",
     "mprotect", "munmap", "nanosleep", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
-    "sched_getaffinity", "sched_yield", "sigaltstack", "tgkill"};
+    "sched_getaffinity", "sched_yield", "sigaltstack", "tgkill",
+    // found by test (scripts/find-runtime-syscalls.sh): runc 1.1.5 calls faccessat2 (439) on
+    // the app's binary after the filter is in; without it every container fails with
+    // "exec /usr/sbin/nginx: operation not permitted"
+    "faccessat2"};
 
 namespace {
 

@@ -19,6 +19,7 @@ int run(int argc, char** argv) {
                "writes a seccomp profile of the system calls it makes.",
                "slim"};
   app.require_subcommand(1);
+  app.fallthrough(); // global options may also follow the subcommand
   app.set_version_flag("--version", std::string("slim ") + SLIM_VERSION);
   GlobalOptions global;
   if (const char* lvl = std::getenv("SLIM_LOG_LEVEL"); lvl != nullptr && *lvl != '\0') {
@@ -37,6 +38,8 @@ int run(int argc, char** argv) {
   register_version(app, global, exit_code);
   register_squash(app, global, exit_code);
   register_xray(app, global, exit_code);
+  register_build(app, global, exit_code);
+  register_profile(app, global, exit_code);
 
   app.parse_complete_callback([&] {
     log::init(global.log_level);

@@ -25,5 +25,7 @@ engine::Client connect_engine(const GlobalOptions& global);
 void register_version(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_squash(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_xray(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_profile(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 } // namespace slim::cli

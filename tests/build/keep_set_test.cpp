@@ -254,3 +254,25 @@ TEST(KeepSet, CapOnPathsWarns) {
 
 } // namespace
 } // namespace slim::build
+
+namespace slim::build {
+namespace {
+
+TEST(KeepSet, DirectoryOfAFileMadeAtRunTimeIsKept) {
+  TestImage img = image();
+  img.dir("/var/lib").dir("/var/lib/nginx", 0700).dir("/var/lib/nginx/unused");
+  auto keep = compute_keep_set(img.index, {rf("/var/lib/nginx/body", file_op_stat | file_op_write)},
+                               {}, img.reader());
+  EXPECT_FALSE(keep.contains("/var/lib/nginx/body"));
+  ASSERT_TRUE(keep.contains("/var/lib/nginx"));
+  EXPECT_EQ(keep.paths.at("/var/lib/nginx").kind, KeepKind::parent);
+  EXPECT_EQ(keep.paths.at("/var/lib/nginx").detail, "/var/lib/nginx/body");
+  EXPECT_FALSE(keep.contains("/var/lib/nginx/unused"));
+  // A path under a missing directory keeps the nearest directory the image has.
+  keep = compute_keep_set(img.index, {rf("/var/cache/app/x", file_op_write)}, {}, img.reader());
+  EXPECT_TRUE(keep.contains("/var"));
+  EXPECT_FALSE(keep.contains("/var/lib/nginx"));
+}
+
+} // namespace
+} // namespace slim::build

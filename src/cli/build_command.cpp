@@ -1,0 +1,155 @@
+// `slim build` and `slim profile`: the option table; the work is in slim/build/pipeline.
+#include "common.hpp"
+#include "slim/build/options.hpp"
+#include "slim/build/pipeline.hpp"
+#include "slim/util/shell_words.hpp"
+
+#include <memory>
+
+namespace slim::cli {
+
+namespace {
+
+// Options shared by build and profile: how the app is run and exercised.
+void add_run_options(CLI::App* cmd, build::BuildOptions& o, std::string& continue_after,
+                     std::string& entrypoint, std::string& command, bool& probe_on, bool& probe_off) {
+  cmd->add_option("IMAGE", o.image, "the image to minimise (name, name:tag or ID)")->required();
+  cmd->add_option("--report", o.report_path, "where to write the JSON report")
+      ->capture_default_str();
+  cmd->add_option("--seccomp-profile", o.seccomp_path,
+                  "where to write the seccomp profile (default: REPO-seccomp.json)");
+  cmd->add_flag("--http-probe", probe_on,
+                "probe the app over HTTP (default when the image exposes ports)");
+  cmd->add_flag("--no-http-probe", probe_off, "do not probe the app over HTTP");
+  cmd->add_option("--http-probe-cmd", o.http_probe_cmds,
+                  "a probe request: 'METHOD /path' (repeatable); runs against every probe port");
+  cmd->add_option("--http-probe-cmd-file", o.http_probe_cmd_file,
+                  "a JSON file of probe requests ({\"commands\":[{\"method\",\"resource\",...}]})");
+  cmd->add_option("--http-probe-ports", o.http_probe_ports,
+                  "TCP ports to probe (default: the image's exposed TCP ports)")
+      ->delimiter(',');
+  cmd->add_option("--exec", o.exec_cmds,
+                  "a command to run inside the container while it is watched (repeatable)");
+  cmd->add_option("--continue-after", continue_after,
+                  "when to end the run: probe, exec, exit, timeout:N, signal or enter "
+                  "(default: probe when there are ports, else exit)");
+  cmd->add_flag("--show-clogs", o.show_clogs, "show the app's output after the run");
+  cmd->add_option("--probe-retries", o.probe_retries,
+                  "connection attempts (0.5 s apart) while waiting for the app's port")
+      ->capture_default_str();
+  cmd->add_option("-e,--env", o.env, "KEY=VALUE for the profiling run (repeatable)");
+  cmd->add_option("--workdir", o.workdir, "working directory for the profiling run");
+  cmd->add_option("--user", o.user, "user for the profiling run (default: the image's USER)");
+  cmd->add_option("--entrypoint", entrypoint, "override the image's ENTRYPOINT (shell words)");
+  cmd->add_option("--cmd", command, "override the image's CMD (shell words)");
+  cmd->add_option("--network", o.network, "network for the profiling run: none (default) or host");
+  cmd->add_option("--mount", o.mounts,
+                  "SRC:DST[:ro] host path or named volume the app needs while profiling; "
+                  "never copied into the image (repeatable)");
+  cmd->add_option("--sensor-mode", o.sensor_mode, "both, fanotify or ptrace")
+      ->check(CLI::IsMember({"both", "fanotify", "ptrace"}))
+      ->capture_default_str();
+  cmd->add_option("--sensor", o.sensor_path,
+                  "the static sensor binary (default: SLIM_SENSOR, else next to slim)");
+  cmd->add_flag("--keep-temp", o.keep_temp, "keep the temporary directory (for debugging)");
+}
+
+void finish_options(build::BuildOptions& o, const std::string& continue_after,
+                    const std::string& entrypoint, const std::string& command, bool probe_on,
+                    bool probe_off) {
+  if (!continue_after.empty()) {
+    o.continue_after = build::parse_continue_after(continue_after);
+  }
+  if (!entrypoint.empty()) {
+    o.entrypoint = split_words(entrypoint);
+  }
+  if (!command.empty()) {
+    o.cmd = split_words(command);
+  }
+  if (probe_on && probe_off) {
+    throw Error("--http-probe and --no-http-probe contradict each other");
+  }
+  if (probe_on || probe_off) {
+    o.http_probe = probe_on;
+  }
+}
+
+} // namespace
+
+void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) {
+  auto state = std::make_shared<build::BuildOptions>();
+  struct Extra {
+    std::string continue_after, entrypoint, cmd, new_entrypoint, new_cmd;
+    bool probe_on = false, probe_off = false, no_seccomp = false, no_verify = false, verify = false;
+  };
+  auto extra = std::make_shared<Extra>();
+  auto* cmd = app.add_subcommand(
+      "build", "run IMAGE once with the sensor inside, keep only the files it uses, write "
+               "REPO.slim:TAG and a seccomp profile, and verify the new image");
+  auto& o = *state;
+  add_run_options(cmd, o, extra->continue_after, extra->entrypoint, extra->cmd, extra->probe_on,
+                  extra->probe_off);
+  cmd->add_option("-t,--tag", o.tags, "name of the new image (repeatable; default REPO.slim:TAG)");
+  cmd->add_flag("--no-seccomp", extra->no_seccomp,
+                "write no seccomp profile and verify without one");
+  cmd->add_option("--output-tar", o.output_tar,
+                  "write the new image to this tar instead of loading it into the engine");
+  cmd->add_option("--format", o.output_format, "format of --output-tar: docker or oci")
+      ->check(CLI::IsMember({"docker", "oci"}))
+      ->capture_default_str();
+  cmd->add_option("--include-path", o.include_paths,
+                  "keep this file or directory tree too (repeatable)");
+  cmd->add_option("--include-bin", o.include_bins,
+                  "keep this binary and its shared libraries (repeatable)");
+  cmd->add_flag("--include-shell", o.include_shell, "keep /bin/sh and what it needs");
+  cmd->add_option("--exclude-pattern", o.exclude_patterns,
+                  "never keep paths matching this glob (`**` crosses directories; repeatable)");
+  cmd->add_option("--new-entrypoint", extra->new_entrypoint, "ENTRYPOINT of the new image");
+  cmd->add_option("--new-cmd", extra->new_cmd, "CMD of the new image");
+  cmd->add_option("--new-env", o.new_env, "KEY=VALUE added to the new image's environment");
+  cmd->add_option("--new-label", o.new_labels, "KEY=VALUE label of the new image");
+  cmd->add_option("--new-expose", o.new_expose, "PORT[/PROTO] the new image exposes");
+  cmd->add_option("--new-workdir", o.new_workdir, "working directory of the new image");
+  cmd->add_flag("--verify", extra->verify, "run the new image and compare its answers (default)");
+  cmd->add_flag("--no-verify", extra->no_verify, "skip the verification run");
+  cmd->callback([&global, &exit_code, state, extra] {
+    auto& opts = *state;
+    finish_options(opts, extra->continue_after, extra->entrypoint, extra->cmd, extra->probe_on,
+                   extra->probe_off);
+    if (!extra->new_entrypoint.empty()) {
+      opts.new_entrypoint = split_words(extra->new_entrypoint);
+    }
+    if (!extra->new_cmd.empty()) {
+      opts.new_cmd = split_words(extra->new_cmd);
+    }
+    opts.seccomp = !extra->no_seccomp;
+    opts.verify = !extra->no_verify;
+    auto client = connect_engine(global);
+    exit_code = build::run_build(client, opts);
+  });
+}
+
+void register_profile(CLI::App& app, const GlobalOptions& global, int& exit_code) {
+  auto state = std::make_shared<build::BuildOptions>();
+  struct Extra {
+    std::string continue_after, entrypoint, cmd;
+    bool probe_on = false, probe_off = false;
+  };
+  auto extra = std::make_shared<Extra>();
+  auto* cmd = app.add_subcommand(
+      "profile", "run IMAGE once with the sensor inside and write the file report and the "
+                 "seccomp profile, without making an image");
+  add_run_options(cmd, *state, extra->continue_after, extra->entrypoint, extra->cmd,
+                  extra->probe_on, extra->probe_off);
+  cmd->callback([&global, &exit_code, state, extra] {
+    auto& opts = *state;
+    finish_options(opts, extra->continue_after, extra->entrypoint, extra->cmd, extra->probe_on,
+                   extra->probe_off);
+    opts.profile_only = true;
+    opts.verify = false;
+    auto client = connect_engine(global);
+    exit_code = build::run_build(client, opts);
+  });
+}
+
+} // namespace slim::cli
