@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -142,6 +143,14 @@ Result<Launched> launch(const LaunchSpec& spec) {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (spec.user) {
       const auto& user = *spec.user;
+      // As runc does for a container USER: hand stdio to the app's uid so it can reopen
+      // /dev/stdout and /dev/stderr (lighttpd's errorlog); /dev/null is left alone.
+      for (int fd = 0; fd <= 2; ++fd) {
+        struct stat st {};
+        if (::fstat(fd, &st) == 0 && !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))) {
+          [[maybe_unused]] int ignored = ::fchown(fd, user.uid, static_cast<gid_t>(-1));
+        }
+      }
       if (::setgroups(user.groups.size(), user.groups.data()) != 0 || ::setgid(user.gid) != 0 ||
           ::setuid(user.uid) != 0) {
         child_fail(error_fd, errno);
