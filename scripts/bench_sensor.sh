@@ -2,8 +2,10 @@
 # The sensor's overhead on one file- and syscall-heavy workload (python3 importing ~150 stdlib
 # modules, then cat over every .py file of the stdlib), in slim-fixture/sensor-tools:
 # natively, under `sensor run --mode fanotify|ptrace|both`, and under `strace -f -o /dev/null`.
-# Prints the median wall time of RUNS runs (default 5) per variant, measured inside the
-# container around the workload (container start-up is not counted).
+# Prints the median wall time and the median CPU time (the container's cgroup: app plus the
+# sensor's or strace's own threads; steadier than wall time on a busy machine) of RUNS runs
+# (default 5) per variant, measured inside the container around the workload (container
+# start-up is not counted).
 #   scripts/bench_sensor.sh [SENSOR_BINARY]      (default build/sensor/sensor)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,6 +21,13 @@ mkdir -p "$ctx/.slim"
 cp "$sensor" "$ctx/.slim/sensor"
 cat >"$ctx/.slim/workload.sh" <<'WORK'
 #!/bin/sh
+# CPU time of the whole container (app + sensor/strace threads), cgroup v1 or v2, in ns.
+cpu_ns() {
+  if [ -r /sys/fs/cgroup/cpuacct/cpuacct.usage ]; then cat /sys/fs/cgroup/cpuacct/cpuacct.usage
+  elif [ -r /sys/fs/cgroup/cpu.stat ]; then echo $(( $(sed -n 's/^usage_usec //p' /sys/fs/cgroup/cpu.stat) * 1000 ))
+  else echo 0; fi
+}
+cpu0=$(cpu_ns)
 start=$(date +%s%N)
 python3 - <<'PY'
 import importlib
@@ -47,7 +56,8 @@ for m in mods:
 PY
 find /usr/lib/python3.11 -name '*.py' -exec cat {} + >/dev/null
 end=$(date +%s%N)
-echo "elapsed_ms=$(( (end - start) / 1000000 ))"
+cpu1=$(cpu_ns)
+echo "elapsed_ms=$(( (end - start) / 1000000 )) cpu_ms=$(( (cpu1 - cpu0) / 1000000 ))"
 WORK
 chmod 755 "$ctx/.slim/workload.sh"
 
@@ -62,23 +72,28 @@ one_run() { # variant -> elapsed ms
   cid=$(docker create --label io.slim.owner=test --network none --cap-add SYS_ADMIN \
     --cap-add SYS_PTRACE --security-opt seccomp=unconfined --entrypoint "$entry" "$image" "${args[@]}")
   tar -C "$ctx" -c .slim | docker cp - "$cid:/" >/dev/null
-  docker start -a "$cid" 2>/dev/null | sed -n 's/^elapsed_ms=//p'
+  docker start -a "$cid" 2>/dev/null | sed -n 's/^elapsed_ms=\([0-9]*\) cpu_ms=\([0-9]*\)$/\1 \2/p'
   docker rm -f "$cid" >/dev/null
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 variants=(native fanotify ptrace both strace)
-declare -A result
+declare -A wall cpu
 for v in "${variants[@]}"; do one_run "$v" >/dev/null; done # warm the page cache
 for v in "${variants[@]}"; do
-  times=()
-  for _ in $(seq "$runs"); do times+=("$(one_run "$v")"); done
-  result[$v]=$(printf '%s\n' "${times[@]}" | median)
-  printf 'bench_sensor: %-8s runs: %s\n' "$v" "${times[*]}" >&2
+  walls=() cpus=()
+  for _ in $(seq "$runs"); do
+    read -r w c < <(one_run "$v")
+    walls+=("$w") cpus+=("$c")
+  done
+  wall[$v]=$(printf '%s\n' "${walls[@]}" | median)
+  cpu[$v]=$(printf '%s\n' "${cpus[@]}" | median)
+  printf 'bench_sensor: %-8s wall ms: %s   cpu ms: %s\n' "$v" "${walls[*]}" "${cpus[*]}" >&2
 done
-native=${result[native]}
-printf '%-10s %10s %10s\n' variant median_ms vs_native
+printf '%-10s %12s %10s %12s %10s\n' variant wall_ms vs_native cpu_ms vs_native
 for v in "${variants[@]}"; do
-  printf '%-10s %10s %9.2fx\n' "$v" "${result[$v]}" "$(echo "${result[$v]} / $native" | bc -l)"
+  printf '%-10s %12s %9.2fx %12s %9.2fx\n' "$v" "${wall[$v]}" \
+    "$(echo "${wall[$v]} / ${wall[native]}" | bc -l)" "${cpu[$v]}" \
+    "$(echo "${cpu[$v]} / ${cpu[native]}" | bc -l)"
 done
