@@ -173,7 +173,16 @@ Observation exercise(engine::Client& client, ContainerRun& target, const Exercis
         retries = 2;
       }
     }
-    ProbeObservation po{run_probe(client, sidecar_image, target.id(), req, retries), std::nullopt};
+    ProbeObservation po;
+    try {
+      po.first = run_probe(client, sidecar_image, target.id(), req, retries);
+    } catch (const engine::EngineError&) {
+      // The sidecar cannot join the network of a container that has just died.
+      if (!target.running()) {
+        throw Error(dead_app_message(target));
+      }
+      throw;
+    }
     if (!po.first.ok() && req.protocol == "http" && po.first.error.find("refused") == std::string::npos &&
         po.first.error.find("retries") == std::string::npos) {
       // Not HTTP on this port: try TLS, as the default probe does.

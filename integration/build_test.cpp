@@ -1,0 +1,186 @@
+// `slim build` end to end on the fixture images (integration/fixtures/*): each result passes
+// the fixture's own functional check run without slim, under the generated seccomp profile,
+// and is much smaller. Sizes are printed.
+#include "support/support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace slim::it {
+namespace {
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Built {
+  CommandResult run;
+  nlohmann::json report;
+  std::filesystem::path profile;
+};
+
+// Runs `slim build` on slim-fixture/NAME into a private dir; tags the result `slim-it/NAME:slim`.
+class SlimBuild : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_dir = std::filesystem::temp_directory_path() /
+            ("slim-it-build-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(m_dir);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(m_dir, ec);
+  }
+
+  Built build(const std::string& fixture, const std::string& extra_flags = "") {
+    Built b;
+    b.profile = m_dir / "seccomp.json";
+    std::string cmd = slim_binary() + " build --log-level warn --tag slim-it/" + fixture +
+                      ":slim --report " + (m_dir / "report.json").string() +
+                      " --seccomp-profile " + b.profile.string() + " " + extra_flags +
+                      " slim-fixture/" + fixture + ":latest";
+    b.run = run_command(cmd, std::chrono::seconds(600));
+    auto text = read_text(m_dir / "report.json");
+    b.report = nlohmann::json::parse(text.empty() ? "{}" : text, nullptr, false);
+    return b;
+  }
+
+  // The functional check without slim: run IMAGE under the profile until it exits.
+  CommandResult run_to_exit(const std::string& image, const std::filesystem::path& profile) {
+    return run_command("docker run --rm --network none --label io.slim.owner=test "
+                       "--security-opt seccomp=" + profile.string() + " " + image,
+                       std::chrono::seconds(120));
+  }
+
+  // The functional check for a server: start IMAGE under the profile, GET / from a sidecar
+  // in its network namespace, return the probe's JSON line.
+  nlohmann::json serve_and_probe(const std::string& image, const std::filesystem::path& profile,
+                                 int port) {
+    auto started = run_command("docker run -d --network none --label io.slim.owner=test "
+                               "--security-opt seccomp=" + profile.string() + " " + image);
+    EXPECT_EQ(started.exit_code, 0) << started.err;
+    std::string id = started.out.substr(0, started.out.find('\n'));
+    auto sidecar = run_command("docker images slim-sidecar --format '{{.Repository}}:{{.Tag}}' | head -n1");
+    std::string sc = sidecar.out.substr(0, sidecar.out.find('\n'));
+    auto probe = run_command("docker run --rm --network container:" + id +
+                             " --label io.slim.owner=test " + sc + " probe http://127.0.0.1:" +
+                             std::to_string(port) + "/ --retries 20 --retry-delay 0.5");
+    run_command("docker rm -f " + id);
+    return nlohmann::json::parse(probe.out.empty() ? "{}" : probe.out, nullptr, false);
+  }
+
+  std::filesystem::path m_dir;
+};
+
+void expect_smaller(const Built& b, const std::string& fixture, double min_ratio) {
+  ASSERT_TRUE(b.report.is_object()) << b.run.err;
+  auto src = b.report["source"].value("size", std::int64_t{0});
+  auto res = b.report["result"].value("size", std::int64_t{0});
+  std::printf("[ sizes    ] %-10s %8.1f MB -> %6.1f MB (%.1fx)\n", fixture.c_str(), src / 1e6,
+              res / 1e6, res > 0 ? double(src) / double(res) : 0.0);
+  ASSERT_GT(res, 0);
+  EXPECT_GE(double(src) / double(res), min_ratio);
+}
+
+struct ServerCase {
+  const char* fixture;
+  int port;
+  const char* flags;
+};
+
+TEST_F(SlimBuild, ServersWorkUnderTheirProfileAndShrink) {
+  auto client = connect_client();
+  for (ServerCase c : {ServerCase{"nginx", 80, "--http-probe-cmd 'GET /'"},
+                       ServerCase{"pyapp", 8000, "--http-probe-cmd /items --http-probe-cmd /"},
+                       ServerCase{"nonroot", 8080, ""}, ServerCase{"entrypoint", 8081, ""}}) {
+    SCOPED_TRACE(c.fixture);
+    std::string tag = std::string("slim-it/") + c.fixture + ":slim";
+    ImageGuard guard(client, tag);
+    auto b = build(c.fixture, c.flags);
+    ASSERT_EQ(b.run.exit_code, 0) << b.run.err;
+    EXPECT_NE(b.run.out.find("verified"), std::string::npos) << b.run.out;
+    expect_smaller(b, c.fixture, 5.0);
+    auto original = serve_and_probe(std::string("slim-fixture/") + c.fixture + ":latest",
+                                    b.profile, c.port);
+    auto slim = serve_and_probe(tag, b.profile, c.port);
+    EXPECT_EQ(slim.value("status", 0), 200) << slim.dump();
+    EXPECT_EQ(slim.value("sha256", ""), original.value("sha256", "x"));
+    if (std::string(c.fixture) == "nginx") {
+      // The goal for a static site on Debian's nginx-light.
+      EXPECT_LT(b.report["result"].value("size", std::int64_t{1} << 40), 12'000'000);
+    }
+  }
+}
+
+TEST_F(SlimBuild, BatchAndTlsJobsGiveTheSameOutput) {
+  auto client = connect_client();
+  for (std::string fixture : {"batch", "tlsclient"}) {
+    SCOPED_TRACE(fixture);
+    std::string tag = "slim-it/" + fixture + ":slim";
+    ImageGuard guard(client, tag);
+    auto b = build(fixture);
+    ASSERT_EQ(b.run.exit_code, 0) << b.run.err;
+    expect_smaller(b, fixture, 5.0);
+    auto original = run_to_exit("slim-fixture/" + fixture + ":latest", b.profile);
+    auto slim = run_to_exit(tag, b.profile);
+    EXPECT_EQ(original.exit_code, 0) << original.err;
+    EXPECT_EQ(slim.exit_code, 0) << slim.err;
+    EXPECT_EQ(slim.out, original.out);
+  }
+  // The TLS job needs the CA bundle: it must be in the slim image's keep list.
+  auto tls = build("tlsclient");
+  bool has_bundle = false;
+  for (const auto& p : tls.report["paths"]) {
+    has_bundle = has_bundle || p.value("path", "") == "/etc/ssl/certs/ca-certificates.crt";
+  }
+  EXPECT_TRUE(has_bundle);
+  ImageGuard guard2(client, "slim-it/tlsclient:slim");
+}
+
+TEST_F(SlimBuild, ABrokenResultFailsVerificationNamingTheProbe) {
+  auto client = connect_client();
+  ImageGuard guard(client, "slim-it/nginx:slim");
+  auto b = build("nginx", "--http-probe-cmd 'GET /' --exclude-pattern '/var/www/html/index.html'");
+  EXPECT_EQ(b.run.exit_code, 2) << b.run.out << b.run.err;
+  EXPECT_NE(b.run.err.find("GET http://127.0.0.1:80/"), std::string::npos) << b.run.err;
+  EXPECT_NE(b.run.err.find("verification failed"), std::string::npos) << b.run.err;
+  ASSERT_TRUE(b.report.is_object());
+  EXPECT_FALSE(b.report["differences"].empty());
+}
+
+TEST_F(SlimBuild, MissingImageIsOneClearLineAndLeavesNothing) {
+  auto b = build("does-not-exist");
+  EXPECT_EQ(b.run.exit_code, 1);
+  EXPECT_NE(b.run.err.find("slim: error: no image `slim-fixture/does-not-exist:latest`"),
+            std::string::npos)
+      << b.run.err;
+  auto left = run_command("docker ps -aq --filter label=io.slim.owner=slim");
+  EXPECT_EQ(left.out, "");
+}
+
+TEST_F(SlimBuild, ProfileWritesReportAndProfileWithoutAnImage) {
+  auto r = run_command(slim_binary() + " profile --log-level warn --report " +
+                       (m_dir / "p.json").string() + " --seccomp-profile " +
+                       (m_dir / "s.json").string() + " slim-fixture/batch:latest");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto report = nlohmann::json::parse(read_text(m_dir / "p.json"));
+  bool saw_job = false;
+  for (const auto& f : report["files"]) {
+    saw_job = saw_job || f.value("path", "") == "/usr/local/bin/job.sh";
+  }
+  EXPECT_TRUE(saw_job);
+  auto profile = nlohmann::json::parse(read_text(m_dir / "s.json"));
+  EXPECT_EQ(profile["defaultAction"], "SCMP_ACT_ERRNO");
+  EXPECT_FALSE(profile["syscalls"][0]["names"].empty());
+}
+
+} // namespace
+} // namespace slim::it
