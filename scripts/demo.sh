@@ -17,7 +17,7 @@ step slim version
 "$slim" version
 if "$slim" --help 2>&1 | grep -q '^ *xray'; then
   step slim xray $image
-  "$slim" xray "$image"
+  "$slim" xray "$image" | head -n 40
 fi
 if "$slim" --help 2>&1 | grep -q '^ *build'; then
   step slim build --http-probe-cmd "'GET /'" --tag slim-demo/nginx:slim $image
@@ -25,11 +25,11 @@ if "$slim" --help 2>&1 | grep -q '^ *build'; then
     --report "$out/slim.report.json" --seccomp-profile "$out/nginx-seccomp.json" "$image"
   step docker images: before and after
   docker image ls --format 'table {{.Repository}}:{{.Tag}}\t{{.Size}}' | grep -E 'REPOSITORY|nginx'
-  step the slim image serves the same page, under the generated seccomp profile
+  step the slim image serves the same page under the generated seccomp profile
   cid=$(docker run -d --network none --security-opt "seccomp=$out/nginx-seccomp.json" slim-demo/nginx:slim)
-  sleep 1
-  docker exec "$cid" true 2>/dev/null || true
-  docker run --rm --network "container:$cid" --entrypoint /.slim/sensor slim-sidecar:latest \
-    probe http://127.0.0.1:80/ 2>/dev/null || true
+  sidecar=$(docker images slim-sidecar --format '{{.Repository}}:{{.Tag}}' | head -n1)
+  docker run --rm --network "container:$cid" "$sidecar" probe http://127.0.0.1:80/ --retries 20 --retry-delay 0.5
   docker rm -f "$cid" >/dev/null
+  step the report: what was kept and why '(first lines)'
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); [print(p["path"], "-", p.get("why","")) for p in r["paths"][:15]]' "$out/slim.report.json" 2>/dev/null || head -c 1500 "$out/slim.report.json"
 fi
