@@ -61,6 +61,7 @@ void ContainerRun::remove() noexcept {
     return;
   }
   try {
+    cancel::Shield shield; // after Ctrl-C too
     m_client.remove_container(m_id, true);
     SLIM_DEBUG("removed container {}", m_id.substr(0, 12));
   } catch (const std::exception& e) {

@@ -12,6 +12,7 @@ namespace slim::cancel {
 namespace {
 std::atomic<bool> g_requested{false};
 std::atomic<int> g_signal{0};
+std::atomic<int> g_shields{0};
 int g_pipe[2] = {-1, -1};
 
 void ensure_pipe() {
@@ -40,7 +41,12 @@ void install_signal_handlers() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-bool requested() noexcept { return g_requested.load(std::memory_order_relaxed); }
+bool requested() noexcept {
+  return g_requested.load(std::memory_order_relaxed) && g_shields.load(std::memory_order_relaxed) == 0;
+}
+
+Shield::Shield() noexcept { g_shields.fetch_add(1); }
+Shield::~Shield() { g_shields.fetch_sub(1); }
 
 void request() noexcept {
   if (!g_requested.exchange(true) && g_pipe[1] >= 0) {

@@ -46,6 +46,12 @@ TEST(Cancel, FdBecomesReadableAndThrows) {
   cancel::request();
   EXPECT_TRUE(cancel::requested());
   EXPECT_THROW(cancel::throw_if_requested(), Cancelled);
+  {
+    cancel::Shield shield; // cleanup may still run
+    EXPECT_FALSE(cancel::requested());
+    EXPECT_NO_THROW(cancel::throw_if_requested());
+  }
+  EXPECT_TRUE(cancel::requested());
 }
 
 } // namespace slim

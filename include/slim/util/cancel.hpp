@@ -8,7 +8,7 @@ namespace slim::cancel {
 
 /// Installs SIGINT/SIGTERM/SIGHUP handlers that request cancellation (idempotent).
 void install_signal_handlers();
-/// True once a cancellation was requested.
+/// True once a cancellation was requested (and no Shield is alive).
 bool requested() noexcept;
 /// Requests cancellation (async-signal-safe; also used by tests).
 void request() noexcept;
@@ -18,5 +18,15 @@ void throw_if_requested();
 int fd() noexcept;
 /// The signal that caused cancellation, 0 if none (main re-raises nothing; exit code 130/143).
 int signal_number() noexcept;
+
+/// While alive, requested() is false: cleanup (removing our containers after Ctrl-C) must still
+/// be able to talk to the engine. Calls stay bounded by their own timeouts.
+class Shield {
+public:
+  Shield() noexcept;
+  ~Shield();
+  Shield(const Shield&) = delete;
+  Shield& operator=(const Shield&) = delete;
+};
 
 } // namespace slim::cancel
