@@ -182,5 +182,23 @@ TEST_F(SlimBuild, ProfileWritesReportAndProfileWithoutAnImage) {
   EXPECT_FALSE(profile["syscalls"][0]["names"].empty());
 }
 
+
+TEST_F(SlimBuild, CtrlCDuringTheRunRemovesContainersAndTempFiles) {
+  auto tmp = m_dir / "tmp";
+  std::filesystem::create_directories(tmp);
+  // The run lasts 60 s (timeout:60), so the signal lands while the target container runs.
+  auto r = run_command("TMPDIR=" + tmp.string() + " " + slim_binary() +
+                           " build --log-level warn --continue-after timeout:60 "
+                           "slim-fixture/nginx:latest & pid=$!; sleep 12; "
+                           "n=$(docker ps -q --filter label=io.slim.owner=slim --filter label=io.slim.role=target | wc -l); "
+                           "kill -INT $pid; wait $pid; echo \"rc=$? running=$n\"",
+                       std::chrono::seconds(120));
+  EXPECT_NE(r.out.find("rc=130 running=1"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("slim: error: interrupted"), std::string::npos) << r.err;
+  auto left = run_command("docker ps -aq --filter label=io.slim.owner=slim");
+  EXPECT_EQ(left.out, "");
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+}
+
 } // namespace
 } // namespace slim::it
