@@ -72,7 +72,10 @@ bool FanotifyWatch::drain(Recording& out, pid_t self, const Classifier& classify
       if (meta->fd < 0) {
         continue;
       }
-      if (meta->pid != self) {
+      // pid 0: a process outside our PID namespace (dockerd reading the container's
+      // /etc/passwd through the overlay for `docker exec`): not the app, and its path is the
+      // host's, so it is never reported.
+      if (meta->pid != self && meta->pid > 0) {
         std::snprintf(link, sizeof link, "/proc/self/fd/%d", meta->fd);
         ssize_t n = ::readlink(link, path, sizeof path);
         if (n > 0) {
