@@ -3,6 +3,7 @@
 #include "slim/util/cancel.hpp"
 #include "slim/util/error.hpp"
 #include "slim/util/log.hpp"
+#include "slim/util/progress.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -18,6 +19,7 @@ SourceImage export_image(engine::Client& client, const std::string& name,
     throw Error(errno_message("cannot create", path.string(), errno));
   }
   std::uint64_t total = 0;
+  Progress progress("exporting " + name);
   try {
     client.save_images({name}, [&](const char* data, std::size_t size) {
       for (std::size_t done = 0; done < size;) {
@@ -31,6 +33,7 @@ SourceImage export_image(engine::Client& client, const std::string& name,
         done += static_cast<std::size_t>(w);
       }
       total += size;
+      progress.add(size);
     });
   } catch (...) {
     ::close(fd);
@@ -45,7 +48,13 @@ SourceImage export_image(engine::Client& client, const std::string& name,
 
 std::string load_image(engine::Client& client, const TarStream& archive,
                        const std::string& expected_id) {
-  auto result = client.load_images(archive.source());
+  Progress progress("loading");
+  auto source = archive.source();
+  auto result = client.load_images([&source, &progress](char* buf, std::size_t cap) {
+    std::size_t n = source(buf, cap);
+    progress.add(n);
+    return n;
+  });
   if (!result.image_id.empty()) {
     if (!expected_id.empty() && result.image_id != expected_id) {
       SLIM_WARN("the engine loaded {} but the archive's config is {}", result.image_id,

@@ -99,3 +99,18 @@ TEST(ShellWords, QuoteRoundTrips) {
 }
 
 } // namespace slim
+
+#include "slim/util/progress.hpp"
+
+namespace slim {
+
+TEST(Progress, CountsAndFormats) {
+  Progress p("exporting", false);
+  p.add(1'500'000);
+  p.add(250'000);
+  EXPECT_EQ(p.total(), 1'750'000u);
+  EXPECT_EQ(Progress::format("exporting", 1'750'000), "exporting: 1.8 MB");
+  EXPECT_EQ(Progress::format("loading", 0), "loading: 0.0 MB");
+}
+
+} // namespace slim
