@@ -183,6 +183,38 @@ TEST_F(SlimBuild, ProfileWritesReportAndProfileWithoutAnImage) {
 }
 
 
+TEST_F(SlimBuild, IncludeNewConfigOutputTarAndMountsAreHonoured) {
+  auto client = connect_client();
+  ImageGuard guard(client, "slim-it/batch:slim");
+  auto data = m_dir / "data";
+  std::filesystem::create_directories(data);
+  ASSERT_EQ(run_command("seq 1 5000 > " + (data / "numbers.txt").string()).exit_code, 0);
+  auto tar = m_dir / "out.tar";
+  auto b = build("batch", "--include-path /etc/os-release --new-label team=core --new-env MODE=slim "
+                          "--output-tar " + tar.string() + " --mount " + data.string() + ":/data:ro");
+  ASSERT_EQ(b.run.exit_code, 0) << b.run.err;
+  // The new config.
+  auto inspect = client.inspect_image("slim-it/batch:slim");
+  EXPECT_EQ(inspect["Config"]["Labels"].value("team", ""), "core");
+  bool has_env = false;
+  for (const auto& e : inspect["Config"]["Env"]) {
+    has_env = has_env || e == "MODE=slim";
+  }
+  EXPECT_TRUE(has_env);
+  // The included file is in the image; the mounted directory's files are not.
+  auto cat = run_command("docker run --rm --network none --label io.slim.owner=test --entrypoint "
+                         "/bin/cat slim-it/batch:slim /etc/os-release");
+  EXPECT_EQ(cat.exit_code, 0) << cat.err;
+  EXPECT_NE(cat.out.find("Debian"), std::string::npos);
+  for (const auto& p : b.report["paths"]) {
+    EXPECT_NE(p.value("path", "").rfind("/data/", 0), 0u) << p.dump();
+  }
+  // --output-tar wrote a loadable docker-archive of the same image.
+  auto files = run_command("tar -tf " + tar.string());
+  EXPECT_NE(files.out.find("manifest.json"), std::string::npos) << files.err;
+  EXPECT_NE(files.out.find("layer.tar"), std::string::npos);
+}
+
 TEST_F(SlimBuild, CtrlCDuringTheRunRemovesContainersAndTempFiles) {
   auto tmp = m_dir / "tmp";
   std::filesystem::create_directories(tmp);
