@@ -23,7 +23,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <unistd.h>
 
@@ -156,14 +158,14 @@ void inspect_pass(Context& ctx) {
                       json_argv(cfg.value("Cmd", nlohmann::json())), ctx.opt.entrypoint, ctx.opt.cmd);
 }
 
-void export_pass(Context& ctx) {
-  ctx.tmp.emplace("build");
-  if (ctx.opt.keep_temp) {
-    SLIM_INFO("keeping the temporary directory {}", ctx.tmp->path().string());
-  }
-  ctx.source = image::export_image(ctx.client, ctx.source_id, ctx.tmp->path());
-  SLIM_INFO("exported {} ({} layers, {} paths)", ctx.opt.image, ctx.source.layers.size(),
-            ctx.source.index.size());
+// Streams the image out of the engine into the temp dir and flattens it. Uses its own
+// connection so it can run on another thread while the app is profiled.
+image::SourceImage export_source(const engine::Client& client, const std::string& id,
+                                 const std::filesystem::path& dir) {
+  engine::ClientOptions options{.endpoint = client.endpoint(), .api_version = client.api_version()};
+  engine::Client own(std::move(options));
+  own.connect();
+  return image::export_image(own, id, dir);
 }
 
 std::vector<ProbeRequest> probe_requests(const BuildOptions& opt) {
@@ -474,9 +476,30 @@ int run_build(engine::Client& client, const BuildOptions& options) {
   Context ctx{.client = client, .opt = options};
   auto started = Clock::now();
   pass(ctx, "inspect", [&] { inspect_pass(ctx); });
-  pass(ctx, "export", [&] { export_pass(ctx); });
+  ctx.tmp.emplace("build");
+  if (options.keep_temp) {
+    ctx.tmp->release();
+    SLIM_INFO("keeping the temporary directory {}", ctx.tmp->path().string());
+  }
+  // The export is the longest pass of slim's own and does not depend on the run, so it goes on
+  // while the app is profiled; only planning --exec commands needs the image's files first
+  // (does it have a shell?). Declared after ctx: it is joined before the temp dir goes.
+  std::future<image::SourceImage> exporting;
+  bool overlap = options.exec_cmds.empty();
+  if (overlap) {
+    exporting = std::async(std::launch::async, export_source, std::cref(client), ctx.source_id,
+                           ctx.tmp->path());
+  } else {
+    pass(ctx, "export", [&] { ctx.source = export_source(client, ctx.source_id, ctx.tmp->path()); });
+  }
   prepare_run(ctx);
   run_and_exercise(ctx);
+  if (overlap) {
+    // Only the time still spent waiting for the export is counted here.
+    pass(ctx, "export", [&] { ctx.source = exporting.get(); });
+  }
+  SLIM_INFO("exported {} ({} layers, {} paths)", options.image, ctx.source.layers.size(),
+            ctx.source.index.size());
   if (!options.profile_only) {
     pass(ctx, "keep", [&] { keep_pass(ctx); });
     write_and_load(ctx);

@@ -7,7 +7,7 @@
 namespace slim::log {
 
 void init(std::string_view level) {
-  auto logger = spdlog::stderr_color_st("slim");
+  auto logger = spdlog::stderr_color_mt("slim") /* the export runs on its own thread */;
   logger->set_pattern("%^%l%$: %v");
   spdlog::set_default_logger(logger);
   auto lvl = spdlog::level::from_str(std::string(level));

@@ -41,21 +41,24 @@ TempDir::TempDir(const std::string& prefix) {
 }
 
 TempDir::~TempDir() {
-  if (!m_path.empty()) {
+  if (!m_path.empty() && !m_keep) {
     std::error_code ec;
     std::filesystem::remove_all(m_path, ec);
   }
 }
 
-TempDir::TempDir(TempDir&& other) noexcept : m_path(std::move(other.m_path)) { other.m_path.clear(); }
+TempDir::TempDir(TempDir&& other) noexcept : m_path(std::move(other.m_path)), m_keep(other.m_keep) {
+  other.m_path.clear();
+}
 
 TempDir& TempDir::operator=(TempDir&& other) noexcept {
   if (this != &other) {
-    if (!m_path.empty()) {
+    if (!m_path.empty() && !m_keep) {
       std::error_code ec;
       std::filesystem::remove_all(m_path, ec);
     }
     m_path = std::move(other.m_path);
+    m_keep = other.m_keep;
     other.m_path.clear();
   }
   return *this;

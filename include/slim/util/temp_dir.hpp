@@ -19,7 +19,7 @@ public:
   /// The directory's path.
   const std::filesystem::path& path() const noexcept { return m_path; }
   /// Keeps the directory on destruction (for --keep-temp style debugging).
-  void release() noexcept { m_path.clear(); }
+  void release() noexcept { m_keep = true; }
 
   /// Overrides the base directory for all later TempDirs (the --tmp-dir flag).
   static void set_base(const std::filesystem::path& base);
@@ -28,6 +28,7 @@ public:
 
 private:
   std::filesystem::path m_path;
+  bool m_keep = false;
 };
 
 } // namespace slim
