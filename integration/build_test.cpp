@@ -3,11 +3,10 @@
 // and is much smaller. Sizes are printed.
 #include "support/support.hpp"
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace slim::it {
@@ -44,9 +43,9 @@ protected:
     Built b;
     b.profile = m_dir / "seccomp.json";
     std::string cmd = slim_binary() + " build --log-level warn --tag slim-it/" + fixture +
-                      ":slim --report " + (m_dir / "report.json").string() +
-                      " --seccomp-profile " + b.profile.string() + " " + extra_flags +
-                      " slim-fixture/" + fixture + ":latest";
+                      ":slim --report " + (m_dir / "report.json").string() + " --seccomp-profile " +
+                      b.profile.string() + " " + extra_flags + " slim-fixture/" + fixture +
+                      ":latest";
     b.run = run_command(cmd, std::chrono::seconds(600));
     auto text = read_text(m_dir / "report.json");
     b.report = nlohmann::json::parse(text.empty() ? "{}" : text, nullptr, false);
@@ -56,7 +55,8 @@ protected:
   // The functional check without slim: run IMAGE under the profile until it exits.
   CommandResult run_to_exit(const std::string& image, const std::filesystem::path& profile) {
     return run_command("docker run --rm --network none --label io.slim.owner=test "
-                       "--security-opt seccomp=" + profile.string() + " " + image,
+                       "--security-opt seccomp=" +
+                           profile.string() + " " + image,
                        std::chrono::seconds(120));
   }
 
@@ -65,14 +65,16 @@ protected:
   nlohmann::json serve_and_probe(const std::string& image, const std::filesystem::path& profile,
                                  int port) {
     auto started = run_command("docker run -d --network none --label io.slim.owner=test "
-                               "--security-opt seccomp=" + profile.string() + " " + image);
+                               "--security-opt seccomp=" +
+                               profile.string() + " " + image);
     EXPECT_EQ(started.exit_code, 0) << started.err;
     std::string id = started.out.substr(0, started.out.find('\n'));
-    auto sidecar = run_command("docker images slim-sidecar --format '{{.Repository}}:{{.Tag}}' | head -n1");
+    auto sidecar =
+        run_command("docker images slim-sidecar --format '{{.Repository}}:{{.Tag}}' | head -n1");
     std::string sc = sidecar.out.substr(0, sidecar.out.find('\n'));
-    auto probe = run_command("docker run --rm --network container:" + id +
-                             " --label io.slim.owner=test " + sc + " probe http://127.0.0.1:" +
-                             std::to_string(port) + "/ --retries 20 --retry-delay 0.5");
+    auto probe = run_command(
+        "docker run --rm --network container:" + id + " --label io.slim.owner=test " + sc +
+        " probe http://127.0.0.1:" + std::to_string(port) + "/ --retries 20 --retry-delay 0.5");
     run_command("docker rm -f " + id);
     return nlohmann::json::parse(probe.out.empty() ? "{}" : probe.out, nullptr, false);
   }
@@ -108,8 +110,8 @@ TEST_F(SlimBuild, ServersWorkUnderTheirProfileAndShrink) {
     ASSERT_EQ(b.run.exit_code, 0) << b.run.err;
     EXPECT_NE(b.run.out.find("verified"), std::string::npos) << b.run.out;
     expect_smaller(b, c.fixture, 5.0);
-    auto original = serve_and_probe(std::string("slim-fixture/") + c.fixture + ":latest",
-                                    b.profile, c.port);
+    auto original =
+        serve_and_probe(std::string("slim-fixture/") + c.fixture + ":latest", b.profile, c.port);
     auto slim = serve_and_probe(tag, b.profile, c.port);
     EXPECT_EQ(slim.value("status", 0), 200) << slim.dump();
     EXPECT_EQ(slim.value("sha256", ""), original.value("sha256", "x"));
@@ -182,7 +184,6 @@ TEST_F(SlimBuild, ProfileWritesReportAndProfileWithoutAnImage) {
   EXPECT_FALSE(profile["syscalls"][0]["names"].empty());
 }
 
-
 TEST_F(SlimBuild, IncludeNewConfigOutputTarAndMountsAreHonoured) {
   auto client = connect_client();
   ImageGuard guard(client, "slim-it/batch:slim");
@@ -190,8 +191,10 @@ TEST_F(SlimBuild, IncludeNewConfigOutputTarAndMountsAreHonoured) {
   std::filesystem::create_directories(data);
   ASSERT_EQ(run_command("seq 1 5000 > " + (data / "numbers.txt").string()).exit_code, 0);
   auto tar = m_dir / "out.tar";
-  auto b = build("batch", "--include-path /etc/os-release --new-label team=core --new-env MODE=slim "
-                          "--output-tar " + tar.string() + " --mount " + data.string() + ":/data:ro");
+  auto b =
+      build("batch", "--include-path /etc/os-release --new-label team=core --new-env MODE=slim "
+                     "--output-tar " +
+                         tar.string() + " --mount " + data.string() + ":/data:ro");
   ASSERT_EQ(b.run.exit_code, 0) << b.run.err;
   // The new config.
   auto inspect = client.inspect_image("slim-it/batch:slim");
@@ -222,7 +225,8 @@ TEST_F(SlimBuild, CtrlCDuringTheRunRemovesContainersAndTempFiles) {
   auto r = run_command("TMPDIR=" + tmp.string() + " " + slim_binary() +
                            " build --log-level warn --continue-after timeout:60 "
                            "slim-fixture/nginx:latest & pid=$!; sleep 12; "
-                           "n=$(docker ps -q --filter label=io.slim.owner=slim --filter label=io.slim.role=target | wc -l); "
+                           "n=$(docker ps -q --filter label=io.slim.owner=slim --filter "
+                           "label=io.slim.role=target | wc -l); "
                            "kill -INT $pid; wait $pid; echo \"rc=$? running=$n\"",
                        std::chrono::seconds(120));
   EXPECT_NE(r.out.find("rc=130 running=1"), std::string::npos) << r.out << r.err;

@@ -4,13 +4,12 @@
 #include "slim/util/log.hpp"
 #include "slim/util/shell_words.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <csignal>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <unistd.h>
 
@@ -24,7 +23,8 @@ std::vector<int> tcp_ports(const std::vector<std::string>& exposed_ports) {
     std::string num = p.substr(0, slash);
     int n = 0;
     auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
-    if (proto == "tcp" && ec == std::errc() && end == num.data() + num.size() && n > 0 && n < 65536) {
+    if (proto == "tcp" && ec == std::errc() && end == num.data() + num.size() && n > 0 &&
+        n < 65536) {
       ports.push_back(n);
     }
   }
@@ -63,7 +63,8 @@ ExercisePlan plan_exercise(const BuildOptions& options, std::vector<ProbeRequest
                            bool image_has_shell) {
   ExercisePlan plan;
   plan.probe_retries = options.probe_retries;
-  std::vector<int> ports = options.http_probe_ports.empty() ? image_ports : options.http_probe_ports;
+  std::vector<int> ports =
+      options.http_probe_ports.empty() ? image_ports : options.http_probe_ports;
   bool probing = options.http_probe.value_or(!ports.empty() || !probe_requests.empty());
   if (probing) {
     if (!probe_requests.empty()) {
@@ -123,10 +124,13 @@ ExercisePlan plan_exercise(const BuildOptions& options, std::vector<ProbeRequest
 namespace {
 
 std::atomic<bool> g_usr1{false};
-void on_usr1(int /*sig*/) { g_usr1.store(true); }
+void on_usr1(int /*sig*/) {
+  g_usr1.store(true);
+}
 
 // Sleeps in small steps so Ctrl-C and the app's exit end the wait early.
-void wait_until(ContainerRun& target, std::chrono::seconds limit, const std::function<bool()>& done) {
+void wait_until(ContainerRun& target, std::chrono::seconds limit,
+                const std::function<bool()>& done) {
   auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
     cancel::throw_if_requested();
@@ -149,7 +153,8 @@ std::string dead_app_message(ContainerRun& target) {
   }
   msg += " before it could be probed";
   if (!logs.empty()) {
-    std::string last = logs.substr(logs.rfind('\n') == std::string::npos ? 0 : logs.rfind('\n') + 1);
+    std::string last =
+        logs.substr(logs.rfind('\n') == std::string::npos ? 0 : logs.rfind('\n') + 1);
     msg += "; its last output: " + last;
   }
   return msg;
@@ -183,7 +188,8 @@ Observation exercise(engine::Client& client, ContainerRun& target, const Exercis
       }
       throw;
     }
-    if (!po.first.ok() && req.protocol == "http" && po.first.error.find("refused") == std::string::npos &&
+    if (!po.first.ok() && req.protocol == "http" &&
+        po.first.error.find("refused") == std::string::npos &&
         po.first.error.find("retries") == std::string::npos) {
       // Not HTTP on this port: try TLS, as the default probe does.
       ProbeRequest tls = req;

@@ -51,10 +51,11 @@ std::string default_seccomp_path(const std::string& reference) {
   return name + "-seccomp.json";
 }
 
-std::vector<std::string> app_argv(const std::optional<std::vector<std::string>>& image_entrypoint,
-                                  const std::optional<std::vector<std::string>>& image_cmd,
-                                  const std::optional<std::vector<std::string>>& entrypoint_override,
-                                  const std::optional<std::vector<std::string>>& cmd_override) {
+std::vector<std::string>
+app_argv(const std::optional<std::vector<std::string>>& image_entrypoint,
+         const std::optional<std::vector<std::string>>& image_cmd,
+         const std::optional<std::vector<std::string>>& entrypoint_override,
+         const std::optional<std::vector<std::string>>& cmd_override) {
   std::vector<std::string> argv;
   if (entrypoint_override) {
     argv = *entrypoint_override;
@@ -87,7 +88,8 @@ std::string find_sensor(const std::string& flag_value) {
     std::error_code ec;
     fs::path self = fs::read_symlink("/proc/self/exe", ec);
     fs::path dir = self.parent_path();
-    candidates = {dir / "slim-sensor", dir / ".." / "sensor" / "sensor", dir / ".." / "lib" / "slim" / "sensor"};
+    candidates = {dir / "slim-sensor", dir / ".." / "sensor" / "sensor",
+                  dir / ".." / "lib" / "slim" / "sensor"};
   }
   for (const auto& c : candidates) {
     if (access(c.c_str(), R_OK) == 0 && fs::is_regular_file(c)) {

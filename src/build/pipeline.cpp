@@ -18,14 +18,13 @@
 #include "slim/util/log.hpp"
 #include "slim/util/temp_dir.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <unistd.h>
 
@@ -152,10 +151,12 @@ void inspect_pass(Context& ctx) {
   for (auto& t : ctx.tags) {
     t = image::normalize_tag(t);
   }
-  ctx.seccomp_path = ctx.opt.seccomp_path.empty() ? default_seccomp_path(ctx.opt.image) : ctx.opt.seccomp_path;
+  ctx.seccomp_path =
+      ctx.opt.seccomp_path.empty() ? default_seccomp_path(ctx.opt.image) : ctx.opt.seccomp_path;
   const auto& cfg = ctx.inspect["Config"];
-  ctx.argv = app_argv(json_argv(cfg.value("Entrypoint", nlohmann::json())),
-                      json_argv(cfg.value("Cmd", nlohmann::json())), ctx.opt.entrypoint, ctx.opt.cmd);
+  ctx.argv =
+      app_argv(json_argv(cfg.value("Entrypoint", nlohmann::json())),
+               json_argv(cfg.value("Cmd", nlohmann::json())), ctx.opt.entrypoint, ctx.opt.cmd);
 }
 
 // Streams the image out of the engine into the temp dir and flattens it. Uses its own
@@ -235,7 +236,8 @@ void run_and_exercise(Context& ctx) {
   ContainerRun target(ctx.client, target_spec(ctx));
   target.put_sensor(ctx.sensor_bytes);
   pass(ctx, "run", [&] { target.start(); });
-  pass(ctx, "exercise", [&] { ctx.original = exercise(ctx.client, target, ctx.plan, ctx.sidecar, true); });
+  pass(ctx, "exercise",
+       [&] { ctx.original = exercise(ctx.client, target, ctx.plan, ctx.sidecar, true); });
   pass(ctx, "stop", [&] {
     if (target.running()) {
       auto r = target.exec({k_sensor_path, "ctl", "stop"});
@@ -256,7 +258,8 @@ void run_and_exercise(Context& ctx) {
       text = target.read_file(k_report_path, k_report_max_bytes);
     } catch (const engine::EngineError& e) {
       throw Error("the sensor wrote no report (" + std::string(e.what()) +
-                  "); was it killed? the app's last output: " + ctx.app_logs.substr(ctx.app_logs.size() > 300 ? ctx.app_logs.size() - 300 : 0));
+                  "); was it killed? the app's last output: " +
+                  ctx.app_logs.substr(ctx.app_logs.size() > 300 ? ctx.app_logs.size() - 300 : 0));
     }
     ctx.report = parse_sensor_report(text).value();
     for (const auto& w : ctx.report.warnings) {
@@ -275,7 +278,8 @@ std::string mount_destination(const std::string& spec) {
     return spec; // an anonymous volume: only a destination
   }
   auto second = spec.find(':', first + 1);
-  return spec.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+  return spec.substr(first + 1,
+                     second == std::string::npos ? std::string::npos : second - first - 1);
 }
 
 std::optional<std::string> read_entry_prefix(const image::SourceImage& src, const image::Entry& e,
@@ -284,7 +288,8 @@ std::optional<std::string> read_entry_prefix(const image::SourceImage& src, cons
     return std::nullopt;
   }
   const auto& lf = src.layers[e.data.layer].tar;
-  std::size_t n = static_cast<std::size_t>(std::min<std::int64_t>(e.size, static_cast<std::int64_t>(max_bytes)));
+  std::size_t n = static_cast<std::size_t>(
+      std::min<std::int64_t>(e.size, static_cast<std::int64_t>(max_bytes)));
   std::string buf(n, '\0');
   int fd = ::open(lf.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -292,7 +297,8 @@ std::optional<std::string> read_entry_prefix(const image::SourceImage& src, cons
   }
   std::size_t got = 0;
   while (got < n) {
-    ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(lf.offset + e.data.offset + got));
+    ssize_t r =
+        ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(lf.offset + e.data.offset + got));
     if (r <= 0) {
       break;
     }
@@ -450,11 +456,14 @@ void report_pass(Context& ctx) {
   r.timings = ctx.timings;
   r.warnings = ctx.warnings;
   nlohmann::json j = to_json(r);
-  j["target"] = {{"argv", ctx.argv}, {"exit_status", ctx.report.exit_status ? nlohmann::json(*ctx.report.exit_status) : nlohmann::json()}};
+  j["target"] = {{"argv", ctx.argv},
+                 {"exit_status", ctx.report.exit_status ? nlohmann::json(*ctx.report.exit_status)
+                                                        : nlohmann::json()}};
   if (ctx.opt.profile_only) {
     j["files"] = nlohmann::json::array();
     for (const auto& f : ctx.report.files) {
-      j["files"].push_back({{"path", f.path}, {"ops", file_op_names(f.ops)}, {"from_exec", f.from_exec}});
+      j["files"].push_back(
+          {{"path", f.path}, {"ops", file_op_names(f.ops)}, {"from_exec", f.from_exec}});
     }
   }
   write_host_file(ctx.opt.report_path, j.dump(2) + "\n");
@@ -490,7 +499,8 @@ int run_build(engine::Client& client, const BuildOptions& options) {
     exporting = std::async(std::launch::async, export_source, std::cref(client), ctx.source_id,
                            ctx.tmp->path());
   } else {
-    pass(ctx, "export", [&] { ctx.source = export_source(client, ctx.source_id, ctx.tmp->path()); });
+    pass(ctx, "export",
+         [&] { ctx.source = export_source(client, ctx.source_id, ctx.tmp->path()); });
   }
   prepare_run(ctx);
   run_and_exercise(ctx);
@@ -522,20 +532,23 @@ int run_build(engine::Client& client, const BuildOptions& options) {
                 options.seccomp ? ctx.seccomp_path.c_str() : "");
     return 0;
   }
-  double ratio = ctx.result_size > 0 ? static_cast<double>(ctx.source_size) / static_cast<double>(ctx.result_size) : 0;
+  double ratio = ctx.result_size > 0
+                     ? static_cast<double>(ctx.source_size) / static_cast<double>(ctx.result_size)
+                     : 0;
   std::printf("%s: %s -> %s (%s, %.1fx smaller) in %.1f s\n", ctx.tags.front().c_str(),
               human_size(ctx.source_size).c_str(), human_size(ctx.result_size).c_str(),
               ctx.result_id.substr(0, 19).c_str(), ratio, total);
   std::printf("report: %s%s%s\n", options.report_path.c_str(),
-              options.seccomp ? "; seccomp profile: " : "", options.seccomp ? ctx.seccomp_path.c_str() : "");
+              options.seccomp ? "; seccomp profile: " : "",
+              options.seccomp ? ctx.seccomp_path.c_str() : "");
   if (!ctx.differences.empty()) {
     for (const auto& d : ctx.differences) {
       std::fprintf(stderr, "slim: verify: %s: original %s, slim image %s\n", d.what.c_str(),
                    d.original.c_str(), d.result.c_str());
     }
-    throw Error("verification failed: the slim image `" + ctx.tags.front() + "` answered differently in " +
-                    std::to_string(ctx.differences.size()) + " way(s) (see above and " +
-                    options.report_path + ")",
+    throw Error("verification failed: the slim image `" + ctx.tags.front() +
+                    "` answered differently in " + std::to_string(ctx.differences.size()) +
+                    " way(s) (see above and " + options.report_path + ")",
                 2);
   }
   if (options.verify) {

@@ -107,9 +107,11 @@ ProbeOutcome parse_probe_line(const ProbeRequest& request, const std::string& ou
 
 ProbeOutcome run_probe(engine::Client& client, const std::string& sidecar_image,
                        const std::string& target_id, const ProbeRequest& request, int retries) {
-  std::vector<std::string> cmd = {"probe",     request.url(),           "--method",  request.method,
-                                  "--retries", std::to_string(retries), "--retry-delay", "0.5",
-                                  "--timeout", "10"};
+  std::vector<std::string> cmd = {"probe",         request.url(),
+                                  "--method",      request.method,
+                                  "--retries",     std::to_string(retries),
+                                  "--retry-delay", "0.5",
+                                  "--timeout",     "10"};
   for (const auto& h : request.headers) {
     cmd.insert(cmd.end(), {"--header", h});
   }

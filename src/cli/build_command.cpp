@@ -12,7 +12,8 @@ namespace {
 
 // Options shared by build and profile: how the app is run and exercised.
 void add_run_options(CLI::App* cmd, build::BuildOptions& o, std::string& continue_after,
-                     std::string& entrypoint, std::string& command, bool& probe_on, bool& probe_off) {
+                     std::string& entrypoint, std::string& command, bool& probe_on,
+                     bool& probe_off) {
   cmd->add_option("IMAGE", o.image, "the image to minimise (name, name:tag or ID)")->required();
   cmd->add_option("--report", o.report_path, "where to write the JSON report")
       ->capture_default_str();

@@ -42,11 +42,16 @@ void install_signal_handlers() {
 }
 
 bool requested() noexcept {
-  return g_requested.load(std::memory_order_relaxed) && g_shields.load(std::memory_order_relaxed) == 0;
+  return g_requested.load(std::memory_order_relaxed) &&
+         g_shields.load(std::memory_order_relaxed) == 0;
 }
 
-Shield::Shield() noexcept { g_shields.fetch_add(1); }
-Shield::~Shield() { g_shields.fetch_sub(1); }
+Shield::Shield() noexcept {
+  g_shields.fetch_add(1);
+}
+Shield::~Shield() {
+  g_shields.fetch_sub(1);
+}
 
 void request() noexcept {
   if (!g_requested.exchange(true) && g_pipe[1] >= 0) {
@@ -66,6 +71,8 @@ int fd() noexcept {
   return g_pipe[0];
 }
 
-int signal_number() noexcept { return g_signal.load(); }
+int signal_number() noexcept {
+  return g_signal.load();
+}
 
 } // namespace slim::cancel

@@ -1,7 +1,6 @@
 #include "slim/util/log.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
-
 #include <string>
 
 namespace slim::log {

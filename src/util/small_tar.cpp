@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-
 #include <memory>
 
 namespace slim {
@@ -61,19 +60,22 @@ Result<std::string> extract_from_small_tar(const std::string& tar, const std::st
   std::unique_ptr<archive, ArchiveReadDeleter> a(archive_read_new());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK) {
-    return Result<std::string>::fail(std::string("malformed tar: ") + archive_error_string(a.get()));
+    return Result<std::string>::fail(std::string("malformed tar: ") +
+                                     archive_error_string(a.get()));
   }
   archive_entry* ent = nullptr;
   int rc = 0;
   while ((rc = archive_read_next_header(a.get(), &ent)) == ARCHIVE_OK) {
     std::string path = archive_entry_pathname(ent) != nullptr ? archive_entry_pathname(ent) : "";
-    bool matches = path == name || (path.size() > name.size() &&
-                                    path.compare(path.size() - name.size(), name.size(), name) == 0 &&
-                                    path[path.size() - name.size() - 1] == '/');
+    bool matches =
+        path == name || (path.size() > name.size() &&
+                         path.compare(path.size() - name.size(), name.size(), name) == 0 &&
+                         path[path.size() - name.size() - 1] == '/');
     if (!matches || archive_entry_filetype(ent) != AE_IFREG) {
       continue;
     }
-    if (archive_entry_size(ent) < 0 || static_cast<std::uint64_t>(archive_entry_size(ent)) > max_bytes) {
+    if (archive_entry_size(ent) < 0 ||
+        static_cast<std::uint64_t>(archive_entry_size(ent)) > max_bytes) {
       return Result<std::string>::fail("`" + name + "` is larger than the limit of " +
                                        std::to_string(max_bytes) + " bytes");
     }
@@ -85,7 +87,8 @@ Result<std::string> extract_from_small_tar(const std::string& tar, const std::st
     return out;
   }
   if (rc != ARCHIVE_EOF) {
-    return Result<std::string>::fail(std::string("malformed tar: ") + archive_error_string(a.get()));
+    return Result<std::string>::fail(std::string("malformed tar: ") +
+                                     archive_error_string(a.get()));
   }
   return Result<std::string>::fail("no `" + name + "` in the archive");
 }

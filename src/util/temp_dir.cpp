@@ -16,7 +16,9 @@ std::filesystem::path& base_override() {
 }
 } // namespace
 
-void TempDir::set_base(const std::filesystem::path& base) { base_override() = base; }
+void TempDir::set_base(const std::filesystem::path& base) {
+  base_override() = base;
+}
 
 std::filesystem::path TempDir::base() {
   if (!base_override().empty()) {

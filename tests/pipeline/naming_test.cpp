@@ -12,8 +12,9 @@ TEST(Naming, ResultTagsAndProfilePaths) {
   EXPECT_EQ(default_result_tag("myapp"), "myapp.slim:latest");
   EXPECT_EQ(default_result_tag("registry:5000/team/app"), "registry:5000/team/app.slim:latest");
   EXPECT_EQ(default_result_tag("registry:5000/team/app:2"), "registry:5000/team/app.slim:2");
-  EXPECT_EQ(default_result_tag("sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
-            "slim-0123456789ab:latest");
+  EXPECT_EQ(
+      default_result_tag("sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+      "slim-0123456789ab:latest");
   EXPECT_EQ(default_seccomp_path("registry:5000/team/app:2"), "app-seccomp.json");
   EXPECT_EQ(default_seccomp_path("nginx"), "nginx-seccomp.json");
 }
@@ -22,7 +23,8 @@ TEST(Naming, AppArgvFollowsDockerRules) {
   using V = std::vector<std::string>;
   EXPECT_EQ(app_argv(V{"/entry.sh"}, V{"serve", "-v"}, std::nullopt, std::nullopt),
             (V{"/entry.sh", "serve", "-v"}));
-  EXPECT_EQ(app_argv(V{"/entry.sh"}, V{"serve"}, std::nullopt, V{"other"}), (V{"/entry.sh", "other"}));
+  EXPECT_EQ(app_argv(V{"/entry.sh"}, V{"serve"}, std::nullopt, V{"other"}),
+            (V{"/entry.sh", "other"}));
   // A new entrypoint drops the image's CMD.
   EXPECT_EQ(app_argv(V{"/entry.sh"}, V{"serve"}, V{"/bin/true"}, std::nullopt), (V{"/bin/true"}));
   EXPECT_EQ(app_argv(std::nullopt, V{"nginx", "-g", "daemon off;"}, std::nullopt, std::nullopt),
@@ -31,7 +33,8 @@ TEST(Naming, AppArgvFollowsDockerRules) {
 }
 
 TEST(Exercise, PortsAndHealthcheck) {
-  EXPECT_EQ(tcp_ports({"8080/tcp", "53/udp", "80", "80/tcp", "junk/tcp"}), (std::vector<int>{80, 8080}));
+  EXPECT_EQ(tcp_ports({"8080/tcp", "53/udp", "80", "80/tcp", "junk/tcp"}),
+            (std::vector<int>{80, 8080}));
   auto hc = healthcheck_argv(nlohmann::json{{"Test", {"CMD-SHELL", "curl -f localhost"}}});
   ASSERT_TRUE(hc);
   EXPECT_EQ(hc->at(0), "/bin/sh");
@@ -64,7 +67,8 @@ TEST(Exercise, PlanDefaults) {
   EXPECT_EQ(p.execs[0][0], "ls");
   // Probe requests without a port go to every port; none available is an error.
   o.exec_cmds.clear();
-  p = plan_exercise(o, {ProbeRequest{.method = "POST", .path = "/api", .port = 0}}, {80, 81}, std::nullopt, true);
+  p = plan_exercise(o, {ProbeRequest{.method = "POST", .path = "/api", .port = 0}}, {80, 81},
+                    std::nullopt, true);
   ASSERT_EQ(p.probes.size(), 2u);
   EXPECT_EQ(p.probes[0].method, "POST");
   EXPECT_THROW(plan_exercise(o, {ProbeRequest{.port = 0}}, {}, std::nullopt, true), Error);

@@ -53,7 +53,8 @@ TEST(Sidecar, ArchiveIsDeterministicAndWellFormed) {
   std::string a = sidecar_archive("SENSOR-BYTES", "slim-sidecar:test");
   EXPECT_EQ(a, sidecar_archive("SENSOR-BYTES", "slim-sidecar:test"));
   EXPECT_NE(a, sidecar_archive("OTHER", "slim-sidecar:test"));
-  auto manifest = nlohmann::json::parse(extract_from_small_tar(a, "manifest.json", 1 << 20).value());
+  auto manifest =
+      nlohmann::json::parse(extract_from_small_tar(a, "manifest.json", 1 << 20).value());
   ASSERT_EQ(manifest.size(), 1u);
   EXPECT_EQ(manifest[0]["RepoTags"][0], "slim-sidecar:test");
   std::string config_name = manifest[0]["Config"];
@@ -67,12 +68,14 @@ TEST(Sidecar, ArchiveIsDeterministicAndWellFormed) {
 TEST(Probe, UrlAndParse) {
   ProbeRequest r{.method = "POST", .path = "api", .port = 8080, .protocol = "https"};
   EXPECT_EQ(r.url(), "https://127.0.0.1:8080/api");
-  auto ok = parse_probe_line(r, "noise\n{\"url\":\"x\",\"status\":201,\"size\":5,\"sha256\":\"ab\",\"time_ms\":1.5}\n");
+  auto ok = parse_probe_line(
+      r, "noise\n{\"url\":\"x\",\"status\":201,\"size\":5,\"sha256\":\"ab\",\"time_ms\":1.5}\n");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(*ok.status, 201);
   EXPECT_EQ(ok.size, 5);
   EXPECT_EQ(ok.sha256, "ab");
-  auto err = parse_probe_line(r, "{\"url\":\"x\",\"error\":\"connection refused after 3 retries\"}");
+  auto err =
+      parse_probe_line(r, "{\"url\":\"x\",\"error\":\"connection refused after 3 retries\"}");
   EXPECT_FALSE(err.ok());
   EXPECT_EQ(err.error, "connection refused after 3 retries");
   auto junk = parse_probe_line(r, "Segmentation fault");
@@ -99,8 +102,8 @@ TEST(CompareObservations, StatusesBodiesExecsAndExit) {
   EXPECT_TRUE(compare_observations(orig, same).empty());
 
   Observation changed = orig;
-  changed.probes[0].first = answer(200, "zz");  // stable body differs -> reported
-  changed.probes[1].first = answer(200, "dd");  // unstable body differs -> fine
+  changed.probes[0].first = answer(200, "zz"); // stable body differs -> reported
+  changed.probes[1].first = answer(200, "dd"); // unstable body differs -> fine
   auto d = compare_observations(orig, changed);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_NE(d[0].what.find("body"), std::string::npos);

@@ -3,9 +3,8 @@
 #include "slim/util/sha256.hpp"
 #include "slim/util/temp_dir.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+#include <gtest/gtest.h>
 
 namespace slim {
 

@@ -22,7 +22,7 @@ struct ExercisePlan {
   std::vector<std::string> exec_labels; ///< how each exec is named in messages and the report
   ContinueAfter continue_after;         ///< never `automatic` here
   int probe_retries = 60;
-  int exit_timeout_seconds = 600;       ///< bound for waiting on the app's exit
+  int exit_timeout_seconds = 600; ///< bound for waiting on the app's exit
 };
 
 /// The exposed TCP ports of an image ("80/tcp", "8080") as numbers, sorted; others are skipped.

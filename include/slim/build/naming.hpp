@@ -20,10 +20,11 @@ std::string default_seccomp_path(const std::string& reference);
 
 /// The app's argv as the engine would start it: entrypoint + cmd, with overrides applied
 /// (an overridden entrypoint drops the image's cmd, as docker does). Throws slim::Error if empty.
-std::vector<std::string> app_argv(const std::optional<std::vector<std::string>>& image_entrypoint,
-                                  const std::optional<std::vector<std::string>>& image_cmd,
-                                  const std::optional<std::vector<std::string>>& entrypoint_override,
-                                  const std::optional<std::vector<std::string>>& cmd_override);
+std::vector<std::string>
+app_argv(const std::optional<std::vector<std::string>>& image_entrypoint,
+         const std::optional<std::vector<std::string>>& image_cmd,
+         const std::optional<std::vector<std::string>>& entrypoint_override,
+         const std::optional<std::vector<std::string>>& cmd_override);
 
 /// The host path of the static sensor: the flag, else SLIM_SENSOR, else beside the slim binary
 /// (`slim-sensor`, `../sensor/sensor` in a build tree, `../lib/slim/sensor` when installed).

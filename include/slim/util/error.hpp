@@ -33,7 +33,7 @@ std::string errno_message(const std::string& what, const std::string& path, int 
 /// Value or error message, for low-level calls where failing is an ordinary outcome.
 template <typename T> class Result {
 public:
-  Result(T value) : m_value(std::move(value)) {}                   // NOLINT(implicit)
+  Result(T value) : m_value(std::move(value)) {} // NOLINT(implicit)
   static Result fail(std::string message) {
     Result r;
     r.m_error = std::move(message);

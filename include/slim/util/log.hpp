@@ -3,7 +3,6 @@
 // --log-level (or SLIM_LOG_LEVEL). Use SLIM_DEBUG/INFO/WARN/ERROR with fmt-style arguments.
 
 #include <spdlog/spdlog.h>
-
 #include <string_view>
 
 namespace slim::log {
