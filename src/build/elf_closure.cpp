@@ -1,6 +1,7 @@
 #include "slim/build/elf_closure.hpp"
 
 #include "slim/build/glob.hpp"
+#include "slim/util/strings.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -13,22 +14,6 @@ constexpr std::size_t k_conf_max_bytes = 1 << 20; // one ld.so.conf file
 constexpr int k_conf_max_depth = 8;
 constexpr std::size_t k_conf_max_files = 256;
 constexpr std::size_t k_max_objects = 100000; // hostile images: bound the walk
-
-std::vector<std::string> split_any(std::string_view s, std::string_view seps) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i <= s.size()) {
-    std::size_t j = s.find_first_of(seps, i);
-    if (j == std::string_view::npos) {
-      j = s.size();
-    }
-    if (j > i) {
-      out.emplace_back(s.substr(i, j - i));
-    }
-    i = j + 1;
-  }
-  return out;
-}
 
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
   std::size_t pos = 0;
@@ -212,7 +197,7 @@ std::vector<std::string> ElfClosure::expand(const std::string& list, const std::
   libs.emplace_back(info.is_64 ? "lib64" : "lib32");
   libs.emplace_back("lib");
   const std::string platform = platform_name(info.machine);
-  for (const auto& item : split_any(list, ":")) {
+  for (const auto& item : split_nonempty(list, ":")) {
     std::vector<std::string> v = substitute({item}, "ORIGIN", {origin});
     v = substitute(v, "LIB", libs);
     if (!platform.empty()) {
@@ -234,7 +219,7 @@ std::vector<std::string> ElfClosure::default_dirs(const ElfInfo& info, bool musl
     const std::string arch = musl_arch(info.machine);
     if (!arch.empty()) {
       if (auto text = read_text("/etc/ld-musl-" + arch + ".path", k_conf_max_bytes)) {
-        for (const auto& d : split_any(*text, ":\n")) {
+        for (const auto& d : split_nonempty(*text, ":\n")) {
           if (!d.empty() && d.front() == '/') {
             out.push_back(image::normalize_path(d));
           }
@@ -283,9 +268,9 @@ void ElfClosure::read_conf_file(const std::string& path, int depth, std::set<std
   if (!text) {
     return;
   }
-  for (const auto& raw : split_any(*text, "\n")) {
+  for (const auto& raw : split_nonempty(*text, "\n")) {
     std::string line = raw.substr(0, raw.find('#'));
-    auto words = split_any(line, " \t\r");
+    auto words = split_nonempty(line, " \t\r");
     if (words.empty()) {
       continue;
     }
@@ -324,7 +309,7 @@ void ElfClosure::read_conf_file(const std::string& path, int depth, std::set<std
       continue;
     }
     for (const auto& w : words) {
-      for (auto d : split_any(w, ":,")) {
+      for (auto d : split_nonempty(w, ":,")) {
         d = d.substr(0, d.find('='));
         if (!d.empty() && d.front() == '/') {
           m_conf_dirs.push_back(image::normalize_path(d));

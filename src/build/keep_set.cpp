@@ -1,6 +1,7 @@
 #include "slim/build/keep_set.hpp"
 
 #include "slim/build/glob.hpp"
+#include "slim/util/strings.hpp"
 
 #include <deque>
 #include <set>
@@ -18,22 +19,6 @@ bool is_under(std::string_view path, std::string_view dir) {
   }
   return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
          path[dir.size()] == '/';
-}
-
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i <= s.size()) {
-    std::size_t j = s.find(sep, i);
-    if (j == std::string_view::npos) {
-      j = s.size();
-    }
-    if (j > i) {
-      out.emplace_back(s.substr(i, j - i));
-    }
-    i = j + 1;
-  }
-  return out;
 }
 
 std::string join(const std::vector<std::string>& v, const char* sep) {
@@ -208,7 +193,7 @@ private:
   }
 
   std::vector<std::string> path_dirs() const {
-    return split(m_path_env.empty() ? k_default_path : m_path_env, ':');
+    return split_nonempty(m_path_env.empty() ? k_default_path : m_path_env, ":");
   }
 
   // The first PATH directory that has `name`, as a path to resolve; "" when none.
@@ -289,12 +274,7 @@ private:
   void add_interpreter(const std::string& script, const std::string& head) {
     std::string line = head.substr(2, head.find('\n') == std::string::npos ? std::string::npos
                                                                            : head.find('\n') - 2);
-    std::vector<std::string> words;
-    for (auto& w : split(line, ' ')) {
-      for (auto& x : split(w, '\t')) {
-        words.push_back(x);
-      }
-    }
+    std::vector<std::string> words = split_nonempty(line, " \t");
     if (words.empty() || words[0].front() != '/') {
       return;
     }
