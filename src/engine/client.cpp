@@ -31,6 +31,16 @@ std::string json_text(const nlohmann::json& j) {
   return j.dump();
 }
 
+/// `j[key]` when `j` is an object holding a string there, else "" (a hostile or broken engine
+/// must not turn into a foreign exception).
+std::string string_field(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) {
+    return {};
+  }
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 } // namespace
 
 struct Client::Impl {
@@ -61,13 +71,21 @@ struct Client::Impl {
     return {std::move(response), std::move(body)};
   }
 
+  /// call() and parse the answer as JSON of the `expected` type (object or array).
   nlohmann::json call_json(HttpRequest request,
-                           std::optional<std::chrono::milliseconds> timeout = {}) {
+                           std::optional<std::chrono::milliseconds> timeout = {},
+                           nlohmann::json::value_t expected = nlohmann::json::value_t::object) {
+    std::string what = request.method + " " + request.target;
     auto [response, body] = call(std::move(request), timeout);
     auto json = nlohmann::json::parse(body, nullptr, false);
     if (json.is_discarded()) {
-      throw EngineError(response.status, "the engine's answer to `" + request.method + " " +
-                                             request.target + "` is not JSON");
+      throw EngineError(response.status, "the engine's answer to `" + what + "` is not JSON");
+    }
+    if (json.type() != expected) {
+      throw EngineError(response.status,
+                        "the engine's answer to `" + what + "` is not a JSON " +
+                            (expected == nlohmann::json::value_t::array ? "array" : "object") +
+                            " (got " + json.type_name() + ")");
     }
     return json;
   }
@@ -141,12 +159,15 @@ std::string Client::ping() {
 VersionInfo Client::version() {
   auto j = m_impl->call_json(Impl::make("GET", m_impl->versioned("/version")));
   VersionInfo v;
-  v.version = j.value("Version", "");
-  v.api_version = j.value("ApiVersion", "");
-  v.min_api_version = j.value("MinAPIVersion", "");
-  v.os = j.value("Os", "");
-  v.arch = j.value("Arch", "");
-  v.kernel_version = j.value("KernelVersion", "");
+  v.version = string_field(j, "Version");
+  v.api_version = string_field(j, "ApiVersion");
+  v.min_api_version = string_field(j, "MinAPIVersion");
+  v.os = string_field(j, "Os");
+  v.arch = string_field(j, "Arch");
+  v.kernel_version = string_field(j, "KernelVersion");
+  if (v.version.empty()) {
+    throw EngineError(200, "the engine's answer to `GET /version` has no `Version` string");
+  }
   return v;
 }
 
@@ -176,7 +197,7 @@ LoadResult Client::load_images(const ByteSource& source) {
   LoadResult result = parser.finish();
   if (result.image_id.empty() && !result.loaded.empty()) {
     // "Loaded image: name:tag": the engine named the image; ask it for the ID.
-    result.image_id = inspect_image(result.loaded.front()).value("Id", "");
+    result.image_id = string_field(inspect_image(result.loaded.front()), "Id");
   }
   if (result.image_id.empty()) {
     std::string text = parser.text();
@@ -214,7 +235,7 @@ std::string Client::create_container(const nlohmann::json& body, const std::stri
       }
     }
   }
-  std::string id = j.value("Id", "");
+  std::string id = string_field(j, "Id");
   if (id.empty()) {
     throw EngineError(201, "the engine created a container but sent no ID");
   }
@@ -232,12 +253,17 @@ int Client::wait_container(const std::string& id, std::chrono::milliseconds time
                                                                     "/wait?condition=not-running")),
                                timeout);
     if (auto err = j.find("Error"); err != j.end() && err->is_object()) {
-      auto msg = err->value("Message", "");
+      auto msg = string_field(*err, "Message");
       if (!msg.empty()) {
         throw EngineError(500, "waiting for container `" + id + "`: " + msg);
       }
     }
-    return j.value("StatusCode", -1);
+    auto code = j.find("StatusCode");
+    if (code == j.end() || !code->is_number_integer()) {
+      throw EngineError(200, "the engine's answer to waiting for container `" + id +
+                                 "` has no integer `StatusCode`");
+    }
+    return code->get<int>();
   } catch (const detail::TimeoutError&) {
     throw EngineError(0, "container `" + id + "` did not exit within " +
                              std::to_string((timeout.count() + 999) / 1000) + " s");
@@ -263,7 +289,10 @@ nlohmann::json Client::inspect_container(const std::string& id) {
 
 void Client::logs(const std::string& id, const ByteSink& out, const ByteSink& err, bool follow,
                   std::optional<int> tail) {
-  bool tty = inspect_container(id).value(nlohmann::json::json_pointer("/Config/Tty"), false);
+  auto inspect = inspect_container(id);
+  auto config = inspect.find("Config");
+  bool tty = config != inspect.end() && config->is_object() && config->contains("Tty") &&
+             (*config)["Tty"].is_boolean() && (*config)["Tty"].get<bool>();
   std::string target = m_impl->versioned("/containers/" + q(id) + "/logs?stdout=1&stderr=1");
   target += follow ? "&follow=1" : "&follow=0";
   if (tail) {
@@ -298,10 +327,15 @@ void Client::remove_container(const std::string& id, bool force) {
 std::vector<std::string> Client::list_containers(const std::string& label_filter) {
   nlohmann::json filters = {{"label", {label_filter}}};
   auto j = m_impl->call_json(
-      Impl::make("GET", m_impl->versioned("/containers/json?all=1&filters=" + q(filters.dump()))));
+      Impl::make("GET", m_impl->versioned("/containers/json?all=1&filters=" + q(filters.dump()))),
+      {}, nlohmann::json::value_t::array);
   std::vector<std::string> ids;
   for (const auto& c : j) {
-    ids.push_back(c.value("Id", ""));
+    std::string id = string_field(c, "Id");
+    if (id.empty()) {
+      throw EngineError(200, "the engine listed a container without an `Id` string");
+    }
+    ids.push_back(std::move(id));
   }
   return ids;
 }
@@ -337,7 +371,7 @@ std::string Client::exec_create(const std::string& id, const std::vector<std::st
     body["WorkingDir"] = options.workdir;
   }
   auto j = m_impl->call_json(m_impl->make_json("POST", "/containers/" + q(id) + "/exec", body));
-  std::string exec_id = j.value("Id", "");
+  std::string exec_id = string_field(j, "Id");
   if (exec_id.empty()) {
     throw EngineError(201, "the engine created an exec but sent no ID");
   }
@@ -384,7 +418,7 @@ ExecResult Client::exec(const std::string& id, const std::vector<std::string>& c
   auto until = Clock::now() + std::chrono::seconds(10);
   for (;;) {
     auto j = exec_inspect(exec_id);
-    bool running = j.value("Running", false);
+    bool running = j.contains("Running") && j["Running"].is_boolean() && j["Running"].get<bool>();
     if (!running && j.contains("ExitCode") && j["ExitCode"].is_number_integer()) {
       result.exit_code = j["ExitCode"].get<int>();
       return result;

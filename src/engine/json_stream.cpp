@@ -49,9 +49,9 @@ void LoadStreamParser::parse_line(std::string_view line) {
     return;
   }
   if (auto detail = json.find("errorDetail"); detail != json.end() && detail->is_object()) {
-    auto msg = detail->value("message", std::string());
-    if (!msg.empty()) {
-      throw EngineError(500, msg);
+    auto msg = detail->find("message");
+    if (msg != detail->end() && msg->is_string() && !msg->get_ref<const std::string&>().empty()) {
+      throw EngineError(500, msg->get<std::string>());
     }
   }
   if (auto err = json.find("error"); err != json.end() && err->is_string()) {
