@@ -4,6 +4,14 @@
 #include "slim/util/log.hpp"
 #include "slim/util/small_tar.hpp"
 
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <poll.h>
+#include <thread>
+#include <unistd.h>
+
 namespace slim::build {
 
 nlohmann::json container_create_body(const ContainerSpec& spec) {
@@ -24,7 +32,9 @@ nlohmann::json container_create_body(const ContainerSpec& spec) {
   if (spec.workdir) {
     body["WorkingDir"] = *spec.workdir;
   }
-  body["Labels"] = {{std::string(engine::k_owner_label), "slim"}, {"io.slim.role", spec.role}};
+  body["Labels"] = {{std::string(engine::k_owner_label), "slim"},
+                    {"io.slim.role", spec.role},
+                    {k_session_label, std::to_string(::getpid())}};
   body["AttachStdout"] = false;
   body["AttachStderr"] = false;
   nlohmann::json host;
@@ -46,6 +56,32 @@ nlohmann::json container_create_body(const ContainerSpec& spec) {
   return body;
 }
 
+namespace {
+std::atomic<bool> g_resume{false};
+std::atomic<bool> g_paused_once{false};
+void on_resume(int /*sig*/) {
+  g_resume.store(true);
+}
+} // namespace
+
+void test_pause_point(std::string_view point) {
+  const char* at = std::getenv("SLIM_TEST_PAUSE_AT");
+  if (at == nullptr || point != at || g_paused_once.exchange(true)) {
+    return;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_resume;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR2, &sa, nullptr);
+  std::fprintf(stderr, "slim-test: paused at %.*s\n", static_cast<int>(point.size()), point.data());
+  std::fflush(stderr);
+  while (!g_resume.load() && !cancel::requested()) {
+    pollfd p{.fd = cancel::fd(), .events = POLLIN, .revents = 0};
+    ::poll(&p, 1, 100);
+  }
+  cancel::throw_if_requested();
+}
+
 ContainerRun::ContainerRun(engine::Client& client, const ContainerSpec& spec) : m_client(client) {
   cancel::throw_if_requested();
   m_id = m_client.create_container(container_create_body(spec));
@@ -60,12 +96,34 @@ void ContainerRun::remove() noexcept {
   if (m_id.empty()) {
     return;
   }
-  try {
-    cancel::Shield shield; // after Ctrl-C too
-    m_client.remove_container(m_id, true);
-    SLIM_DEBUG("removed container {}", m_id.substr(0, 12));
-  } catch (const std::exception& e) {
-    SLIM_WARN("could not remove container {}: {}", m_id.substr(0, 12), e.what());
+  cancel::Shield shield; // after Ctrl-C too
+  // An engine that went away (dockerd restarting) gets some time to come back: a container
+  // left behind would keep the app and its files around.
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool told = false;
+  for (;;) {
+    try {
+      m_client.remove_container(m_id, true);
+      SLIM_DEBUG("removed container {}", m_id.substr(0, 12));
+      break;
+    } catch (const engine::EngineError& e) {
+      if (e.status() == 0 && std::chrono::steady_clock::now() < give_up) {
+        if (!told) {
+          SLIM_WARN("cannot remove container {} yet ({}); retrying for up to 30 s",
+                    m_id.substr(0, 12), e.what());
+          told = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        continue;
+      }
+      SLIM_WARN("could not remove container {} (remove it with `docker rm -f {}`): {}",
+                m_id.substr(0, 12), m_id.substr(0, 12), e.what());
+      break;
+    } catch (const std::exception& e) {
+      SLIM_WARN("could not remove container {} (remove it with `docker rm -f {}`): {}",
+                m_id.substr(0, 12), m_id.substr(0, 12), e.what());
+      break;
+    }
   }
   m_id.clear();
 }

@@ -121,6 +121,39 @@ ExercisePlan plan_exercise(const BuildOptions& options, std::vector<ProbeRequest
   return plan;
 }
 
+std::string last_output(const std::string& logs, std::size_t lines, std::size_t max_chars) {
+  std::vector<std::string> kept;
+  std::size_t end = logs.size();
+  while (end > 0 && kept.size() < lines) {
+    std::size_t start = logs.rfind('\n', end - 1);
+    std::size_t from = start == std::string::npos ? 0 : start + 1;
+    std::string line = logs.substr(from, end - from);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+      line.pop_back();
+    }
+    if (!line.empty()) {
+      kept.insert(kept.begin(), std::move(line));
+    }
+    if (start == std::string::npos) {
+      break;
+    }
+    end = start;
+  }
+  std::string out;
+  for (const auto& l : kept) {
+    out += (out.empty() ? "" : " | ") + l;
+  }
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      c = ' '; // one line, no terminal control characters from the app
+    }
+  }
+  if (out.size() > max_chars) {
+    out = "..." + out.substr(out.size() - max_chars);
+  }
+  return out;
+}
+
 namespace {
 
 std::atomic<bool> g_usr1{false};
@@ -143,18 +176,13 @@ void wait_until(ContainerRun& target, std::chrono::seconds limit,
 
 std::string dead_app_message(ContainerRun& target) {
   auto status = target.wait(std::chrono::milliseconds(2000));
-  std::string logs = target.logs(10);
-  while (!logs.empty() && (logs.back() == '\n' || logs.back() == '\r')) {
-    logs.pop_back();
-  }
   std::string msg = "the app exited";
   if (status) {
     msg += " with status " + std::to_string(*status);
   }
   msg += " before it could be probed";
-  if (!logs.empty()) {
-    std::string last =
-        logs.substr(logs.rfind('\n') == std::string::npos ? 0 : logs.rfind('\n') + 1);
+  std::string last = last_output(target.logs(10));
+  if (!last.empty()) {
     msg += "; its last output: " + last;
   }
   return msg;
@@ -208,6 +236,17 @@ Observation exercise(engine::Client& client, ContainerRun& target, const Exercis
       po.second = run_probe(client, sidecar_image, target.id(), po.first.request, 2);
     }
     obs.probes.push_back(std::move(po));
+  }
+  if (sensor && !obs.probes.empty() &&
+      std::none_of(obs.probes.begin(), obs.probes.end(),
+                   [](const ProbeObservation& p) { return p.first.ok(); })) {
+    // Nothing was learnt from the app's serving: a slim image made now would miss its files.
+    const auto& first = obs.probes.front().first;
+    std::string msg =
+        "the app never answered a probe: " + first.request.describe() + ": " + first.error;
+    std::string last = last_output(target.logs(10));
+    msg += last.empty() ? "; it printed nothing" : "; its last output: " + last;
+    throw Error(msg);
   }
   for (std::size_t i = 0; i < plan.execs.size(); ++i) {
     cancel::throw_if_requested();

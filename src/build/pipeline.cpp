@@ -16,6 +16,7 @@
 #include "slim/image/source_image.hpp"
 #include "slim/util/cancel.hpp"
 #include "slim/util/log.hpp"
+#include "slim/util/shell_words.hpp"
 #include "slim/util/temp_dir.hpp"
 
 #include <chrono>
@@ -45,6 +46,7 @@ struct Context {
   std::string source_id;
   std::int64_t source_size = 0;
   std::vector<std::string> tags;
+  std::vector<std::optional<std::string>> tags_before; ///< each tag's image ID before the build
   std::string seccomp_path;
 
   // export
@@ -79,6 +81,7 @@ struct Context {
 
 template <typename Fn> void pass(Context& ctx, const char* name, Fn&& fn) {
   cancel::throw_if_requested();
+  test_pause_point(name);
   auto start = Clock::now();
   SLIM_DEBUG("pass {}: start", name);
   fn();
@@ -133,6 +136,14 @@ std::optional<std::vector<std::string>> json_argv(const nlohmann::json& j) {
   return json_strings(j);
 }
 
+std::string shell_join(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& w : argv) {
+    out += (out.empty() ? "" : " ") + shell_quote(w);
+  }
+  return out;
+}
+
 // -- passes ------------------------------------------------------------------------------------
 
 void inspect_pass(Context& ctx) {
@@ -150,6 +161,14 @@ void inspect_pass(Context& ctx) {
                                   : ctx.opt.tags;
   for (auto& t : ctx.tags) {
     t = image::normalize_tag(t);
+    try {
+      ctx.tags_before.emplace_back(ctx.client.inspect_image(t).value("Id", ""));
+    } catch (const engine::EngineError& e) {
+      if (e.status() != 404) {
+        throw;
+      }
+      ctx.tags_before.emplace_back(std::nullopt);
+    }
   }
   ctx.seccomp_path =
       ctx.opt.seccomp_path.empty() ? default_seccomp_path(ctx.opt.image) : ctx.opt.seccomp_path;
@@ -163,6 +182,7 @@ void inspect_pass(Context& ctx) {
 // connection so it can run on another thread while the app is profiled.
 image::SourceImage export_source(const engine::Client& client, const std::string& id,
                                  const std::filesystem::path& dir) {
+  test_pause_point("export"); // on this thread when the export overlaps the run
   engine::ClientOptions options{.endpoint = client.endpoint(), .api_version = client.api_version()};
   engine::Client own(std::move(options));
   own.connect();
@@ -239,7 +259,9 @@ void run_and_exercise(Context& ctx) {
   pass(ctx, "exercise",
        [&] { ctx.original = exercise(ctx.client, target, ctx.plan, ctx.sidecar, true); });
   pass(ctx, "stop", [&] {
-    if (target.running()) {
+    // An app that ended before we told it to stop ended on its own: a failure is the app's.
+    bool ended_on_its_own = !target.running();
+    if (!ended_on_its_own) {
       auto r = target.exec({k_sensor_path, "ctl", "stop"});
       if (r.exit_code != 0) {
         ctx.warnings.push_back("`sensor ctl stop` failed: " + r.err);
@@ -247,23 +269,32 @@ void run_and_exercise(Context& ctx) {
     }
     auto status = target.wait(std::chrono::seconds(60));
     if (!status) {
-      throw Error("the sensor did not finish within 60 s after it was told to stop");
+      throw Error("the sensor in container `" + target.id().substr(0, 12) +
+                  "` did not finish within 60 s after it was told to stop");
     }
     if (!ctx.original.app_exit && ctx.plan.continue_after.kind == ContinueAfter::Kind::exit) {
       ctx.original.app_exit = *status;
     }
     ctx.app_logs = target.logs(200);
+    std::string last = last_output(ctx.app_logs);
     std::string text;
     try {
       text = target.read_file(k_report_path, k_report_max_bytes);
     } catch (const engine::EngineError& e) {
-      throw Error("the sensor wrote no report (" + std::string(e.what()) +
-                  "); was it killed? the app's last output: " +
-                  ctx.app_logs.substr(ctx.app_logs.size() > 300 ? ctx.app_logs.size() - 300 : 0));
+      throw Error("the sensor in container `" + target.id().substr(0, 12) +
+                  "` ended without a report (exit status " + std::to_string(*status) +
+                  "; was it killed?)" + (last.empty() ? "" : "; the last output: " + last));
     }
     ctx.report = parse_sensor_report(text).value();
     for (const auto& w : ctx.report.warnings) {
       ctx.warnings.push_back("sensor: " + w);
+    }
+    int app_status = ctx.report.exit_status.value_or(*status);
+    if (ended_on_its_own && app_status != 0) {
+      // A failed run shows only the files of the way to its failure: no image from it.
+      throw Error("the app `" + shell_join(ctx.argv) + "` failed with exit status " +
+                  std::to_string(app_status) + " during the profiling run" +
+                  (last.empty() ? " and printed nothing" : "; its last output: " + last));
     }
   });
   if (ctx.opt.show_clogs) {
@@ -366,7 +397,57 @@ image::ConfigOverrides overrides(const BuildOptions& opt, const image::Container
   return o;
 }
 
-void write_and_load(Context& ctx) {
+// Puts the result tags back as they were before the build unless disarmed: a build that fails or
+// is interrupted after the load must not leave its image under the tags.
+class TagRollback {
+public:
+  explicit TagRollback(Context& ctx) : m_ctx(ctx) {}
+  ~TagRollback() {
+    if (!m_armed) {
+      return;
+    }
+    cancel::Shield shield; // after Ctrl-C too
+    for (std::size_t i = 0; i < m_ctx.tags.size() && i < m_ctx.tags_before.size(); ++i) {
+      const auto& tag = m_ctx.tags[i];
+      const auto& before = m_ctx.tags_before[i];
+      try {
+        std::string now;
+        try {
+          now = m_ctx.client.inspect_image(tag).value("Id", "");
+        } catch (const engine::EngineError& e) {
+          if (e.status() == 404) {
+            continue; // never tagged
+          }
+          throw;
+        }
+        if (before && *before == now) {
+          continue;
+        }
+        if (before) {
+          auto colon = tag.rfind(':');
+          m_ctx.client.tag_image(*before, tag.substr(0, colon), tag.substr(colon + 1));
+        } else {
+          m_ctx.client.remove_image(tag, false);
+        }
+        SLIM_DEBUG("put the tag {} back as it was", tag);
+      } catch (const std::exception& e) {
+        SLIM_WARN("could not put the tag {} back as it was: {}", tag, e.what());
+      }
+    }
+  }
+  TagRollback(const TagRollback&) = delete;
+  TagRollback& operator=(const TagRollback&) = delete;
+  /// From now on the tags may have moved.
+  void arm() noexcept { m_armed = true; }
+  /// The build succeeded: the tags stay.
+  void disarm() noexcept { m_armed = false; }
+
+private:
+  Context& m_ctx;
+  bool m_armed = false;
+};
+
+void write_and_load(Context& ctx, TagRollback& rollback) {
   std::set<std::string> selection;
   for (const auto& [path, reason] : ctx.keep.paths) {
     selection.insert(path);
@@ -386,6 +467,7 @@ void write_and_load(Context& ctx) {
     });
   }
   pass(ctx, "load", [&] {
+    rollback.arm();
     auto stream = image::docker_archive(*img, ctx.tags);
     ctx.result_id = image::load_image(ctx.client, stream, img->image_id);
     auto inspected = ctx.client.inspect_image(ctx.result_id);
@@ -510,9 +592,10 @@ int run_build(engine::Client& client, const BuildOptions& options) {
   }
   SLIM_INFO("exported {} ({} layers, {} paths)", options.image, ctx.source.layers.size(),
             ctx.source.index.size());
+  TagRollback rollback(ctx);
   if (!options.profile_only) {
     pass(ctx, "keep", [&] { keep_pass(ctx); });
-    write_and_load(ctx);
+    write_and_load(ctx, rollback);
   }
   if (options.seccomp) {
     pass(ctx, "seccomp", [&] { seccomp_pass(ctx); });
@@ -521,6 +604,9 @@ int run_build(engine::Client& client, const BuildOptions& options) {
     pass(ctx, "verify", [&] { verify_pass(ctx); });
   }
   pass(ctx, "report", [&] { report_pass(ctx); });
+  // Built and reported: the image stays, also when verification found differences (exit 2;
+  // the report names them and the image is there to look at).
+  rollback.disarm();
   for (const auto& w : ctx.warnings) {
     SLIM_WARN("{}", w);
   }

@@ -125,6 +125,7 @@ ProbeOutcome run_probe(engine::Client& client, const std::string& sidecar_image,
                      .role = "probe"};
   ContainerRun probe(client, spec);
   probe.start();
+  test_pause_point("probe"); // tests: Ctrl-C while a sidecar runs
   // Retries are 0.5 s apart plus a 10 s request timeout: bound the wait accordingly.
   auto bound = std::chrono::milliseconds(retries * 600 + 30'000);
   if (!probe.wait(bound)) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace slim::build {
@@ -34,14 +35,23 @@ struct ContainerSpec {
   std::string role;                      ///< label value: target, probe, verify
 };
 
+/// The label naming the slim process (its PID) that made a container, so a run's leftovers can
+/// be told from another run's.
+inline constexpr const char* k_session_label = "io.slim.session";
+
 /// The engine's create body for `spec`, with the io.slim.owner label (pure, unit tested).
 nlohmann::json container_create_body(const ContainerSpec& spec);
+
+/// Test hook: when SLIM_TEST_PAUSE_AT equals `point` (the first time only), prints
+/// `slim-test: paused at POINT` to stderr and waits for SIGUSR2 (go on) or SIGINT/SIGTERM (throws
+/// slim::Cancelled). Does nothing when the variable is unset.
+void test_pause_point(std::string_view point);
 
 class ContainerRun {
 public:
   /// Creates the container (not started yet).
   ContainerRun(engine::Client& client, const ContainerSpec& spec);
-  /// Force-removes the container; never throws.
+  /// Force-removes the container (see remove()); never throws.
   ~ContainerRun();
   ContainerRun(const ContainerRun&) = delete;
   ContainerRun& operator=(const ContainerRun&) = delete;
@@ -60,7 +70,8 @@ public:
   std::string logs(int lines);
   /// Reads a file out of the container (running or stopped), at most `max_bytes`.
   std::string read_file(const std::string& path, std::uint64_t max_bytes);
-  /// Removes the container now (idempotent).
+  /// Removes the container now (idempotent); also after Ctrl-C, and it waits up to 30 s for an
+  /// engine that went away (a restarting dockerd); if that fails, warns with `docker rm -f ID`.
   void remove() noexcept;
 
 private:

@@ -38,9 +38,15 @@ ExercisePlan plan_exercise(const BuildOptions& options, std::vector<ProbeRequest
                            const std::optional<std::vector<std::string>>& healthcheck,
                            bool image_has_shell);
 
+/// The last `lines` non-empty lines of an app's output on one line (joined with " | ", control
+/// characters blanked, at most `max_chars` from the end) for error messages (pure, unit tested).
+std::string last_output(const std::string& logs, std::size_t lines = 3,
+                        std::size_t max_chars = 300);
+
 /// Runs the plan against `target` (started). With `sensor`, exec commands run through
 /// `/.slim/sensor exec --` so their files and syscalls are recorded, and each probe is sent twice
-/// (to tell stable bodies). Throws slim::Error when the app dies before it could be exercised.
+/// (to tell stable bodies). Throws slim::Error when the app dies before it could be exercised, and
+/// (with `sensor`) when no probe got an answer (the message has the app's last output).
 Observation exercise(engine::Client& client, ContainerRun& target, const ExercisePlan& plan,
                      const std::string& sidecar_image, bool sensor);
 

@@ -1,0 +1,286 @@
+// Faults during `slim build` against the real engine: Ctrl-C and SIGTERM at every pass (slim
+// pauses where SLIM_TEST_PAUSE_AT says), apps that fail, never answer, ignore SIGTERM or fork a
+// daemon, a sensor killed from the host, a full temp disk. After each: one clear error line,
+// no container of this slim run left (label io.slim.session=<pid>), an empty --tmp-dir, the
+// source image untouched and the result tag absent unless the build succeeded.
+#include "support/process.hpp"
+#include "support/support.hpp"
+
+#include <cctype>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <thread>
+
+namespace slim::it {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* k_busybox = "slim-fixture/busybox:latest";
+
+std::string test_name() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = std::string(info->test_suite_name()) + "-" + info->name();
+  for (char& c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0) {
+      c = '-';
+    }
+  }
+  return name;
+}
+
+int count_lines(const std::string& text, const std::string& prefix) {
+  int n = 0;
+  std::size_t pos = 0;
+  while ((pos = text.find(prefix, pos)) != std::string::npos) {
+    ++n;
+    pos += prefix.size();
+  }
+  return n;
+}
+
+class Fault : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_client.emplace(connect_client());
+    m_dir = std::filesystem::temp_directory_path() /
+            ("slim-it-fault-" + std::to_string(::getpid()) + "-" + test_name());
+    m_tmp = m_dir / "tmp";
+    std::filesystem::create_directories(m_tmp);
+    m_tag = "slim-it-fault/" + std::to_string(::getpid()) + ":slim";
+    m_tag_guard.emplace(*m_client, m_tag);
+  }
+  void TearDown() override {
+    m_tag_guard.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(m_dir, ec);
+  }
+
+  std::string image_id(const std::string& name) {
+    try {
+      return m_client->inspect_image(name).value("Id", "");
+    } catch (const engine::EngineError& e) {
+      if (e.status() == 404) {
+        return "";
+      }
+      throw;
+    }
+  }
+
+  /// Starts `slim build` of `image` with `args`, the test's --tmp-dir, report and tag.
+  std::unique_ptr<Process> start(const std::vector<std::string>& args,
+                                 const std::vector<std::string>& env = {},
+                                 const std::string& image = k_busybox) {
+    m_image = image;
+    m_source_id = image_id(image);
+    std::vector<std::string> argv = {slim_binary(),
+                                     "build",
+                                     "--log-level",
+                                     "warn",
+                                     "--tmp-dir",
+                                     m_tmp.string(),
+                                     "--tag",
+                                     m_tag,
+                                     "--report",
+                                     (m_dir / "report.json").string(),
+                                     "--seccomp-profile",
+                                     (m_dir / "seccomp.json").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(image);
+    return std::make_unique<Process>(argv, env);
+  }
+
+  /// The containers the slim process `pid` made that still exist.
+  std::vector<std::string> containers_of(pid_t pid) {
+    return m_client->list_containers("io.slim.session=" + std::to_string(pid));
+  }
+
+  /// Exactly one `slim: error:` line containing `needle`; nothing left behind.
+  void expect_failed_cleanly(const Process& p, int exit_code, int actual,
+                             const std::string& needle) {
+    EXPECT_EQ(actual, exit_code) << p.err();
+    EXPECT_EQ(count_lines(p.err(), "slim: error:"), 1) << p.err();
+    EXPECT_NE(p.err().find("slim: error: "), std::string::npos) << p.err();
+    EXPECT_NE(p.err().find(needle), std::string::npos) << p.err();
+    expect_nothing_left(p.pid());
+    EXPECT_EQ(image_id(m_tag), "") << "the result tag exists after a failed build";
+  }
+
+  void expect_nothing_left(pid_t pid) {
+    EXPECT_EQ(containers_of(pid), std::vector<std::string>{}) << "containers left behind";
+    EXPECT_TRUE(std::filesystem::is_empty(m_tmp)) << "temp files left in " << m_tmp;
+    EXPECT_EQ(image_id(m_image), m_source_id) << "the source image changed";
+  }
+
+  std::optional<engine::Client> m_client;
+  std::filesystem::path m_dir;
+  std::filesystem::path m_tmp;
+  std::string m_tag;
+  std::string m_image;
+  std::string m_source_id;
+  std::optional<ImageGuard> m_tag_guard;
+};
+
+// -- Ctrl-C and SIGTERM at every pass ----------------------------------------------------------
+
+struct Interrupt {
+  const char* pass;
+  int signal;
+};
+
+std::string interrupt_name(const ::testing::TestParamInfo<Interrupt>& info) {
+  return std::string(info.param.pass) + (info.param.signal == SIGINT ? "_SIGINT" : "_SIGTERM");
+}
+
+class FaultInterrupt : public Fault, public ::testing::WithParamInterface<Interrupt> {};
+
+TEST_P(FaultInterrupt, ExitsWithTheSignalsCodeAndLeavesNothing) {
+  auto [pass, sig] = GetParam();
+  // A long-running app (a server's shape): at `run` and `exercise` its container is up.
+  auto slim = start({"--cmd", "sleep 100", "--continue-after", "timeout:1"},
+                    {std::string("SLIM_TEST_PAUSE_AT=") + pass});
+  ASSERT_TRUE(slim->wait_for_stderr(std::string("slim-test: paused at ") + pass, 60s))
+      << slim->err();
+  slim->signal(sig);
+  auto rc = slim->wait(60s);
+  ASSERT_TRUE(rc) << "slim did not exit within 60 s of the signal";
+  expect_failed_cleanly(*slim, sig == SIGINT ? 130 : 143, *rc, "slim: error: interrupted");
+}
+
+std::vector<Interrupt> all_interrupts() {
+  std::vector<Interrupt> out;
+  for (const char* pass : {"inspect", "export", "run", "exercise", "stop", "keep", "write", "load",
+                           "seccomp", "verify", "report"}) {
+    for (int sig : {SIGINT, SIGTERM}) {
+      out.push_back({pass, sig});
+    }
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryPass, FaultInterrupt, ::testing::ValuesIn(all_interrupts()),
+                         interrupt_name);
+
+TEST_F(Fault, CtrlCWhileAProbeSidecarRunsRemovesItToo) {
+  auto slim = start({"--cmd", "sleep 100", "--http-probe-ports", "8080", "--probe-retries", "40"},
+                    {"SLIM_TEST_PAUSE_AT=probe"});
+  ASSERT_TRUE(slim->wait_for_stderr("slim-test: paused at probe", 60s)) << slim->err();
+  // Both the target and the sidecar exist now.
+  auto before = containers_of(slim->pid());
+  EXPECT_EQ(before.size(), 2u);
+  slim->signal(SIGINT);
+  auto rc = slim->wait(60s);
+  ASSERT_TRUE(rc);
+  expect_failed_cleanly(*slim, 130, *rc, "slim: error: interrupted");
+}
+
+// -- apps that misbehave -------------------------------------------------------------------------
+
+TEST_F(Fault, AnAppThatFailsAtOnceIsAnErrorWithItsStatusAndOutput) {
+  auto slim = start({"--cmd", "sh -c 'echo starting; echo boom >&2; exit 3'"});
+  auto rc = slim->wait(60s);
+  ASSERT_TRUE(rc);
+  expect_failed_cleanly(*slim, 1, *rc, "failed with exit status 3 during the profiling run");
+  EXPECT_NE(slim->err().find("its last output: starting | boom"), std::string::npos) << slim->err();
+}
+
+TEST_F(Fault, AnAppThatNeverOpensItsPortFailsAfterTheRetriesWithItsOutput) {
+  auto started = std::chrono::steady_clock::now();
+  auto slim = start({"--cmd", "sh -c 'echo listening soon; sleep 1000'", "--http-probe",
+                     "--http-probe-ports", "8080", "--probe-retries", "4"});
+  auto rc = slim->wait(60s);
+  ASSERT_TRUE(rc);
+  expect_failed_cleanly(*slim, 1, *rc,
+                        "the app never answered a probe: GET http://127.0.0.1:8080/: "
+                        "connection refused after 4 retries");
+  EXPECT_NE(slim->err().find("its last output: listening soon"), std::string::npos) << slim->err();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+}
+
+TEST_F(Fault, AnAppThatIgnoresSigtermIsKilledAfterTheGraceAndTheBuildSucceeds) {
+  auto started = std::chrono::steady_clock::now();
+  auto slim = start(
+      {"--cmd", "sh -c 'trap \"\" TERM; echo up; sleep 1000'", "--continue-after", "timeout:1"});
+  auto rc = slim->wait(90s);
+  ASSERT_TRUE(rc) << "slim hung on an app that ignores SIGTERM";
+  EXPECT_EQ(*rc, 0) << slim->err();
+  // The sensor's grace period is 10 s; the verification run is removed by force.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 45s);
+  expect_nothing_left(slim->pid());
+  EXPECT_NE(image_id(m_tag), "");
+}
+
+TEST_F(Fault, AnAppThatForksADaemonAndExitsEndsTheRun) {
+  // The sensor is PID 1: when the app exits the container ends, the daemon with it. The app
+  // succeeded, so the image is made.
+  auto started = std::chrono::steady_clock::now();
+  auto slim = start({"--cmd", "sh -c 'sleep 1000 & echo forked; exit 0'"});
+  auto rc = slim->wait(90s);
+  ASSERT_TRUE(rc) << "slim hung on an app that left a daemon behind";
+  EXPECT_EQ(*rc, 0) << slim->err();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 45s);
+  expect_nothing_left(slim->pid());
+  EXPECT_NE(image_id(m_tag), "");
+}
+
+// -- the sensor killed, the disk full
+// --------------------------------------------------------------
+
+TEST_F(Fault, ASensorKilledFromTheHostIsAClearErrorNotACrash) {
+  auto slim = start({"--cmd", "sleep 100", "--continue-after", "timeout:30"},
+                    {"SLIM_TEST_PAUSE_AT=exercise"});
+  ASSERT_TRUE(slim->wait_for_stderr("slim-test: paused at exercise", 60s)) << slim->err();
+  auto ids = containers_of(slim->pid());
+  ASSERT_EQ(ids.size(), 1u);
+  auto state = m_client->inspect_container(ids[0]);
+  int host_pid = state["State"].value("Pid", 0);
+  ASSERT_GT(host_pid, 1);
+  ASSERT_EQ(::kill(host_pid, SIGKILL), 0);
+  slim->signal(SIGUSR2); // go on
+  auto rc = slim->wait(60s);
+  ASSERT_TRUE(rc);
+  expect_failed_cleanly(*slim, 1, *rc,
+                        "the sensor in container `" + ids[0].substr(0, 12) +
+                            "` ended without a report (exit status 137");
+}
+
+/// A small tmpfs mounted for the test's lifetime.
+class SmallTmpfs {
+public:
+  SmallTmpfs(const std::filesystem::path& at, const std::string& size) : m_at(at) {
+    std::filesystem::create_directories(at);
+    std::string opts = "size=" + size;
+    m_mounted = ::mount("tmpfs", at.c_str(), "tmpfs", 0, opts.c_str()) == 0;
+  }
+  ~SmallTmpfs() {
+    if (m_mounted) {
+      ::umount2(m_at.c_str(), MNT_DETACH);
+    }
+  }
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+  bool mounted() const noexcept { return m_mounted; }
+
+private:
+  std::filesystem::path m_at;
+  bool m_mounted = false;
+};
+
+TEST_F(Fault, AFullTempDiskIsOneLineSayingSo) {
+  SmallTmpfs small(m_tmp, "2m");
+  if (!small.mounted()) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  }
+  // The batch fixture's export (~120 MB) does not fit in 2 MB.
+  auto slim = start({}, {}, "slim-fixture/batch:latest");
+  auto rc = slim->wait(120s);
+  ASSERT_TRUE(rc);
+  expect_failed_cleanly(*slim, 1, *rc, "No space left on device");
+  EXPECT_NE(slim->err().find(m_tmp.string()), std::string::npos) << slim->err();
+}
+
+} // namespace
+} // namespace slim::it
