@@ -28,7 +28,10 @@ void run_xray(const GlobalOptions& global, const XrayOptions& o) {
   image::SourceImage src = image::export_image(client, o.image, work.path());
   image::XrayReport report = image::xray(src, o.image, size, o.top);
   if (o.json) {
-    std::printf("%s\n", image::to_json(report).dump(2).c_str());
+    // File names need not be UTF-8: invalid bytes become U+FFFD instead of failing the dump.
+    std::printf("%s\n", image::to_json(report)
+                            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                            .c_str());
   } else {
     std::fputs(image::to_text(report).c_str(), stdout);
   }
