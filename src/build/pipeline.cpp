@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -548,7 +549,9 @@ void report_pass(Context& ctx) {
           {{"path", f.path}, {"ops", file_op_names(f.ops)}, {"from_exec", f.from_exec}});
     }
   }
-  write_host_file(ctx.opt.report_path, j.dump(2) + "\n");
+  // Paths need not be UTF-8: invalid bytes become U+FFFD instead of failing the report.
+  write_host_file(ctx.opt.report_path,
+                  j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 std::string human_size(std::int64_t bytes) {
@@ -584,6 +587,18 @@ int run_build(engine::Client& client, const BuildOptions& options) {
     pass(ctx, "export",
          [&] { ctx.source = export_source(client, ctx.source_id, ctx.tmp->path()); });
   }
+  // When the run fails while the export still goes on, stop the export instead of waiting for
+  // it (minutes for a large image): slim is ending with that error anyway. Declared after the
+  // future, so this runs before the future's destructor waits for the thread.
+  struct StopExportOnError {
+    std::future<image::SourceImage>& exporting;
+    int uncaught = std::uncaught_exceptions();
+    ~StopExportOnError() {
+      if (std::uncaught_exceptions() > uncaught && exporting.valid()) {
+        cancel::request();
+      }
+    }
+  } stop_export{exporting};
   prepare_run(ctx);
   run_and_exercise(ctx);
   if (overlap) {
