@@ -1,0 +1,114 @@
+// The app under test runs as root in its container and can write /.slim: it forges the
+// sensor's report. The sensor writes /.slim/report.json.tmp.1 and renames it over
+// /.slim/report.json, so the app first makes that temp name a directory (the sensor's write
+// then fails) and leaves its own report.json. slim must fail with one clear line or build an
+// image that holds only files of the original image; never a file from outside it.
+#include "support/crafted_image.hpp"
+#include "support/support.hpp"
+
+#include <fstream>
+#include <gtest/gtest.h>
+
+namespace slim::it {
+namespace {
+
+using T = CraftedEntry::Type;
+
+/// The app: blocks the sensor's report, then runs `forge` (a shell snippet) to write its own.
+std::vector<std::string> forging_app(const std::string& forge) {
+  return {"/bin/sh", "-c",
+          "mkdir -p /.slim/report.json.tmp.1 && " + forge + " && cat /app/used >/dev/null"};
+}
+
+struct Outcome {
+  CommandResult run;
+  std::map<std::string, TarMember> members; ///< the new image's layer when the build succeeded
+};
+
+Outcome build_with_forger(CraftKit& kit, const std::string& name, const std::string& forge) {
+  static const std::string busybox = busybox_binary(kit.client());
+  auto layer = busybox_entries(busybox);
+  layer.push_back({.path = "app", .type = T::directory, .mode = 0755});
+  layer.push_back({.path = "app/used", .content = "used\n"});
+  layer.push_back({.path = "app/secret", .content = "an image file the app never opened\n"});
+  auto img = kit.load("slim-test/hostile-report-" + name + ":latest", {layer},
+                      {{"Cmd", forging_app(forge)}});
+  std::string tag = "slim-test/hostile-report-" + name + ".slim:latest";
+  kit.guard(tag);
+  auto tar = kit.dir() / "built.tar";
+  Outcome o;
+  o.run = run_command(slim_binary() + " build --log-level warn --no-seccomp -t " + tag +
+                          " --report " + (kit.dir() / "report.json").string() + " --output-tar " +
+                          tar.string() + " " + img.tag,
+                      std::chrono::seconds(240));
+  if (o.run.exit_code == 0) {
+    o.members = archive_layer_members(tar);
+  }
+  auto left = run_command("docker ps -aq --filter label=io.slim.owner=slim");
+  EXPECT_EQ(left.out, "") << "a container of slim's was left";
+  return o;
+}
+
+/// slim failed with exit code 1 and one `slim: error:` line containing `what`.
+void expect_clear_error(const CommandResult& r, const std::string& what) {
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("slim: error: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+}
+
+TEST(HostileReport, NotJsonIsAClearError) {
+  CraftKit kit("report-text");
+  auto o = build_with_forger(kit, "text", "echo 'all files please' > /.slim/report.json");
+  expect_clear_error(o.run, "sensor report: (document): invalid JSON");
+}
+
+TEST(HostileReport, WrongVersionIsAClearError) {
+  CraftKit kit("report-version");
+  auto o =
+      build_with_forger(kit, "version",
+                        "echo '{\"version\":7,\"arch\":\"x86_64\",\"files\":[],\"syscalls\":[]}' > "
+                        "/.slim/report.json");
+  expect_clear_error(o.run, "unsupported version 7");
+}
+
+TEST(HostileReport, OversizedReportIsRefusedWithoutReadingItAll) {
+  CraftKit kit("report-huge");
+  auto o = build_with_forger(kit, "huge", "head -c 80000000 /dev/zero > /.slim/report.json");
+  expect_clear_error(o.run, "larger than");
+}
+
+TEST(HostileReport, SymlinkInsteadOfTheReportIsNotFollowed) {
+  CraftKit kit("report-link");
+  auto o = build_with_forger(kit, "link", "ln -s /app/secret /.slim/report.json");
+  EXPECT_NE(o.run.exit_code, 0);
+  EXPECT_NE(o.run.err.find("slim: error: "), std::string::npos) << o.run.err;
+}
+
+TEST(HostileReport, ForgedPathsOnlyEverSelectFilesOfTheImage) {
+  CraftKit kit("report-paths");
+  const std::string report =
+      R"({"version":1,"arch":"x86_64","files":[)"
+      R"({"path":"/etc/shadow","ops":["open","read"]},)"
+      R"({"path":"/../../../../etc/shadow","ops":["open"]},)"
+      R"({"path":"/proc/self/root/etc/shadow","ops":["open"]},)"
+      R"({"path":"/proc/1/root/../../../root/.ssh/id_rsa","ops":["open"]},)"
+      R"({"path":"/.slim/sensor","ops":["exec"]},)"
+      R"({"path":"/app/../app/./secret","ops":["read"]},)"
+      R"({"path":"/bin/sh","ops":["exec"]},{"path":"/bin/cat","ops":["exec"]},)"
+      R"({"path":"/app/used","ops":["read"]}],"syscalls":["read"]})";
+  auto o = build_with_forger(kit, "paths", "echo '" + report + "' > /.slim/report.json");
+  ASSERT_EQ(o.run.exit_code, 0) << o.run.err;
+  // What the forged report could add is files of the image only.
+  EXPECT_TRUE(o.members.count("app/secret"));
+  EXPECT_TRUE(o.members.count("app/used"));
+  for (const auto& [path, m] : o.members) {
+    EXPECT_NE(path.rfind(".slim", 0), 0u) << path;
+    EXPECT_NE(path.rfind("proc/", 0), 0u) << path;
+    EXPECT_NE(path, "etc/shadow");
+    EXPECT_NE(path, "root/.ssh/id_rsa");
+    EXPECT_EQ(("/" + path + "/").find("/../"), std::string::npos) << path;
+  }
+}
+
+} // namespace
+} // namespace slim::it
