@@ -51,6 +51,7 @@ Outcome build_with_forger(CraftKit& kit, const std::string& name, const std::str
 
 /// slim failed with exit code 1 and one `slim: error:` line containing `what`.
 void expect_clear_error(const CommandResult& r, const std::string& what) {
+  std::printf("[ message ] %s", r.err.c_str());
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("slim: error: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
@@ -80,8 +81,7 @@ TEST(HostileReport, OversizedReportIsRefusedWithoutReadingItAll) {
 TEST(HostileReport, SymlinkInsteadOfTheReportIsNotFollowed) {
   CraftKit kit("report-link");
   auto o = build_with_forger(kit, "link", "ln -s /app/secret /.slim/report.json");
-  EXPECT_NE(o.run.exit_code, 0);
-  EXPECT_NE(o.run.err.find("slim: error: "), std::string::npos) << o.run.err;
+  expect_clear_error(o.run, "`/.slim/report.json` in the container is not a regular file");
 }
 
 TEST(HostileReport, ForgedPathsOnlyEverSelectFilesOfTheImage) {

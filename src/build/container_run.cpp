@@ -187,7 +187,11 @@ std::string ContainerRun::read_file(const std::string& path, std::uint64_t max_b
     tar.append(d, n);
   });
   auto base = path.substr(path.rfind('/') + 1);
-  return extract_from_small_tar(tar, base, max_bytes).value();
+  auto file = extract_from_small_tar(tar, base, max_bytes);
+  if (!file) { // e.g. the app replaced it with a symlink or a directory
+    throw Error("`" + path + "` in the container is not a regular file (" + file.error() + ")");
+  }
+  return std::move(file.value());
 }
 
 } // namespace slim::build
