@@ -357,6 +357,10 @@ TEST(Hostile, NamesWithNewlinesAndInvalidUtf8) {
   EXPECT_TRUE(xray.is_object());
   auto text = slim("xray " + img.tag);
   EXPECT_EQ(text.exit_code, 0) << text.err;
+  // Names are shown escaped: no terminal escape sequence or name-made line break reaches stdout.
+  EXPECT_EQ(text.out.find('\x1b'), std::string::npos);
+  EXPECT_NE(text.out.find("/odd/new\\nline"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("/odd/ctrl-\\x01-\\x1b[31m"), std::string::npos) << text.out;
   auto members = squash_to_tar(kit, img.tag);
   for (const auto& n : odd_names()) {
     ASSERT_TRUE(members.count("odd/" + n)) << n;

@@ -142,6 +142,30 @@ nlohmann::json to_json(const XrayReport& r) {
           {"capability_files", files(r.capabilities)}};
 }
 
+namespace {
+
+// A name from the image made safe for a terminal: control bytes (newlines, escape sequences a
+// hostile image could use to rewrite the screen) become \n, \t or \xNN.
+std::string printable(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f || c == '\\') {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+} // namespace
+
 std::string to_text(const XrayReport& r) {
   std::string out;
   char line[512];
@@ -150,8 +174,8 @@ std::string to_text(const XrayReport& r) {
       out.append(line, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof line - 1));
     }
   };
-  add(std::snprintf(line, sizeof line, "image:      %s\nid:         %s\n", r.image.c_str(),
-                    r.id.c_str()));
+  add(std::snprintf(line, sizeof line, "image:      %s\nid:         %s\n",
+                    printable(r.image).c_str(), r.id.c_str()));
   add(std::snprintf(line, sizeof line, "size:       %s (%llu bytes, engine)\n",
                     human_size(r.size).c_str(), static_cast<unsigned long long>(r.size)));
   add(std::snprintf(line, sizeof line, "files:      %llu paths, %s in regular files\n",
@@ -165,7 +189,7 @@ std::string to_text(const XrayReport& r) {
     add(std::snprintf(line, sizeof line, "%-3zu  %-19s  %10s  %8llu  %s\n", i,
                       l.digest.substr(0, 19).c_str(), human_size(l.size).c_str(),
                       static_cast<unsigned long long>(l.entries),
-                      shorten(l.created_by, 80).c_str()));
+                      printable(shorten(l.created_by, 80)).c_str()));
   }
   auto file_table = [&](const char* title, const std::vector<XrayFile>& files) {
     if (files.empty()) {
@@ -174,7 +198,8 @@ std::string to_text(const XrayReport& r) {
     add(std::snprintf(line, sizeof line, "\n%s\n", title));
     for (const auto& f : files) {
       add(std::snprintf(line, sizeof line, "  %10s  %04o  %5u:%-5u  %s\n",
-                        human_size(f.size).c_str(), f.mode, f.uid, f.gid, f.path.c_str()));
+                        human_size(f.size).c_str(), f.mode, f.uid, f.gid,
+                        printable(f.path).c_str()));
     }
   };
   file_table("largest files:", r.largest);
@@ -182,12 +207,13 @@ std::string to_text(const XrayReport& r) {
     add(std::snprintf(line, sizeof line, "\nwasted (overwritten or deleted by a later layer):\n"));
     for (const auto& w : r.wasted) {
       add(std::snprintf(line, sizeof line, "  %10s  %2u layers  %s\n", human_size(w.bytes).c_str(),
-                        w.count, w.path.c_str()));
+                        w.count, printable(w.path).c_str()));
     }
   }
   add(std::snprintf(line, sizeof line, "\nsize by top directory:\n"));
   for (const auto& [d, s] : r.top_dirs) {
-    add(std::snprintf(line, sizeof line, "  %10s  %s\n", human_size(s).c_str(), d.c_str()));
+    add(std::snprintf(line, sizeof line, "  %10s  %s\n", human_size(s).c_str(),
+                      printable(d).c_str()));
   }
   file_table("setuid/setgid files:", r.setuid);
   file_table("files with capabilities:", r.capabilities);
