@@ -59,6 +59,7 @@ std::string payload() {
 struct TargetOptions {
   std::string image = k_base_image;
   bool sys_admin = true;
+  std::string seccomp = "unconfined"; ///< the container's seccomp profile (JSON text)
 };
 
 // Creates the target with the sensor as entrypoint (`sensor_args` after it), puts the payload
@@ -73,7 +74,7 @@ std::string start_target(engine::Client& client, std::unique_ptr<ContainerGuard>
     caps.push_back("SYS_ADMIN");
   }
   body["HostConfig"]["CapAdd"] = caps;
-  body["HostConfig"]["SecurityOpt"] = {"seccomp=unconfined"};
+  body["HostConfig"]["SecurityOpt"] = {"seccomp=" + options.seccomp};
   std::string id = client.create_container(body);
   guard = std::make_unique<ContainerGuard>(client, id);
   client.put_archive(id, "/", string_source(payload()));
@@ -221,6 +222,51 @@ TEST_F(SensorTest, WithoutSysAdminRecordsWithPtraceOnly) {
   EXPECT_EQ(report.at("sensor").at("mode"), "ptrace");
   EXPECT_TRUE(has_warning(report, "fanotify unavailable: recording with ptrace only"));
   expect_known_accesses(report, false);
+}
+
+TEST_F(SensorTest, PtraceModeRecordsTheKnownAccessesWithOneStopPerCall) {
+  auto id = start_target(client, target, run_args(k_known_steps, {"--mode", "ptrace"}));
+  ASSERT_EQ(wait(id), 0) << logs_of(client, id);
+  auto report = fetch_report(client, id);
+  EXPECT_EQ(report.at("sensor").at("mode"), "ptrace");
+  EXPECT_TRUE(report.at("warnings").empty()) << report.at("warnings");
+  expect_known_accesses(report, false);
+}
+
+TEST_F(SensorTest, TraceFilterIsInPlaceButNoNewPrivsIsNot) {
+  // With CAP_SYS_ADMIN the app runs under the sensor's trace-all seccomp filter (one stop per
+  // call); no_new_privs stays off so setuid programs in the app keep working. Without
+  // CAP_SYS_ADMIN there is no filter (PTRACE_SYSCALL), and the calls are still recorded.
+  const std::vector<std::string> cmd = {"grep", "-E",
+                                        "^(Seccomp|NoNewPrivs):", "/proc/self/status"};
+  auto id = start_target(client, target, run_args(cmd, {"--mode", "ptrace"}));
+  ASSERT_EQ(wait(id), 0) << logs_of(client, id);
+  auto logs = logs_of(client, id);
+  EXPECT_NE(logs.find("NoNewPrivs:\t0"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("Seccomp:\t2"), std::string::npos) << logs;
+  auto syscalls = fetch_report(client, id).at("syscalls").get<std::set<std::string>>();
+  EXPECT_EQ(syscalls.count("openat"), 1U);
+
+  std::unique_ptr<ContainerGuard> second;
+  auto plain =
+      start_target(client, second, run_args(cmd, {"--mode", "ptrace"}), {k_base_image, false});
+  ASSERT_EQ(wait(plain), 0) << logs_of(client, plain);
+  logs = logs_of(client, plain);
+  EXPECT_NE(logs.find("Seccomp:\t0"), std::string::npos) << logs;
+  syscalls = fetch_report(client, plain).at("syscalls").get<std::set<std::string>>();
+  EXPECT_EQ(syscalls.count("openat"), 1U);
+}
+
+TEST_F(SensorTest, PtraceModeWithoutPtraceFallsBackToFanotify) {
+  const std::string no_ptrace = R"({"defaultAction":"SCMP_ACT_ALLOW",)"
+                                R"("syscalls":[{"names":["ptrace"],"action":"SCMP_ACT_ERRNO"}]})";
+  auto id = start_target(client, target, run_args({"cat", "/data/a.txt"}, {"--mode", "ptrace"}),
+                         {k_base_image, true, no_ptrace});
+  ASSERT_EQ(wait(id), 0) << logs_of(client, id);
+  auto report = fetch_report(client, id);
+  EXPECT_EQ(report.at("sensor").at("mode"), "fanotify");
+  EXPECT_TRUE(has_warning(report, "ptrace unavailable: recording with fanotify only"));
+  EXPECT_EQ(files_of(report)["/data/a.txt"], (Ops{"open", "read"}));
 }
 
 TEST_F(SensorTest, BusyboxShellPipelineAndPtraceOnly) {

@@ -123,14 +123,17 @@ int exec_command(const ExecOptions& options) {
       std::fprintf(stderr, "sensor exec: warning: %s; not recording\n", err.c_str());
     }
   }
+  go_ahead(child, tracing);
+  // With the trace filter the child stops at each set-up call: let it reach its exec first.
+  std::optional<int> early_status = tracing ? tracer.run_until_exec(child.pid) : std::nullopt;
   std::string start_error;
-  if (go(child, start_error) != 0) {
+  if (started(child, start_error) != 0) {
     std::fprintf(stderr, "sensor exec: error: %s\n", start_error.c_str());
   } else if (tracing) {
     tracer.record_initial_exec(child.pid, child.exec_path);
   }
-  int status_code = 255;
-  while (true) {
+  int status_code = early_status ? exit_status_of(*early_status) : 255;
+  while (!early_status) {
     int status = 0;
     pid_t pid = ::waitpid(-1, &status, __WALL);
     if (pid < 0) {
@@ -173,7 +176,8 @@ int ctl_command(const CtlOptions& options) {
                         std::to_string(options.grace.value_or(-1)) + "\n";
   std::string buffer;
   auto reply = send_all(fd, request) ? read_line(fd, buffer, -1) : std::nullopt;
-  ::close(fd);
+  // The connection stays open until we exit: PID 1 waits for that before it exits itself
+  // (which would kill us with the rest of the container).
   if (!reply) {
     std::fprintf(stderr, "sensor ctl: error: the sensor closed the connection without an answer\n");
     return 1;

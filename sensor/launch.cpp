@@ -5,9 +5,11 @@
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 extern char** environ; // NOLINT(readability-redundant-declaration)
@@ -15,6 +17,8 @@ extern char** environ; // NOLINT(readability-redundant-declaration)
 namespace slim::sensor {
 
 namespace {
+
+constexpr char k_go_with_trace_filter = 2;
 
 constexpr const char* k_default_path =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -36,6 +40,17 @@ void close_other_fds(int keep1, int keep2) {
   close_range(3, static_cast<unsigned>(lo) - 1);
   close_range(static_cast<unsigned>(lo) + 1, static_cast<unsigned>(hi) - 1);
   close_range(static_cast<unsigned>(hi) + 1, ~0U);
+}
+
+// Makes every system call of this process and its descendants stop for the tracer once, at
+// entry (SECCOMP_RET_TRACE), instead of twice with PTRACE_SYSCALL. Needs CAP_SYS_ADMIN:
+// without it the filter would need no_new_privs, which would change how setuid programs in
+// the app behave, so then the tracer stays with PTRACE_SYSCALL. Only called once the tracer
+// has seized us: with no tracer, a traced call fails with ENOSYS.
+void install_trace_filter() {
+  sock_filter trace_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)};
+  sock_fprog program{1, trace_all};
+  [[maybe_unused]] long ignored = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
 }
 
 [[noreturn]] void child_fail(int error_fd, int err) {
@@ -141,6 +156,15 @@ Result<Launched> launch(const LaunchSpec& spec) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Wait for the go-ahead first: only then is the tracer attached, and the filter must
+    // be installed while we still have root's capabilities.
+    char byte = 0;
+    while (::read(go_fd, &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::close(go_fd);
+    if (byte == k_go_with_trace_filter) {
+      install_trace_filter();
+    }
     if (spec.user) {
       const auto& user = *spec.user;
       // As runc does for a container USER: hand stdio to the app's uid so it can reopen
@@ -159,10 +183,6 @@ Result<Launched> launch(const LaunchSpec& spec) {
     if (workdir != nullptr && ::chdir(workdir) != 0) {
       child_fail(error_fd, errno);
     }
-    char byte = 0;
-    while (::read(go_fd, &byte, 1) < 0 && errno == EINTR) {
-    }
-    ::close(go_fd);
     ::execve(exec_path, argv.data(), envp.data());
     child_fail(error_fd, errno);
   }
@@ -174,11 +194,14 @@ Result<Launched> launch(const LaunchSpec& spec) {
   return out;
 }
 
-int go(Launched& launched, std::string& message) {
-  char byte = 1;
+void go_ahead(Launched& launched, bool trace_filter) {
+  char byte = trace_filter ? k_go_with_trace_filter : 1;
   (void)!::write(launched.go_fd, &byte, 1);
   ::close(launched.go_fd);
   launched.go_fd = -1;
+}
+
+int started(Launched& launched, std::string& message) {
   int err = 0;
   ssize_t n;
   do {

@@ -38,9 +38,15 @@ std::string path_of(const std::vector<std::string>& env);
 /// Forks the child; it sets itself up and waits. Error text on failure to fork.
 Result<Launched> launch(const LaunchSpec& spec);
 
-/// Lets the child exec; returns 0 when exec succeeded, else the child's errno (the child has
-/// exited with 126 or 127 then) and a message in `message`.
-int go(Launched& launched, std::string& message);
+/// Lets the child go on to exec. With `trace_filter` (only when a tracer has seized the child)
+/// it first installs a seccomp filter that makes each of its system calls stop once for the
+/// tracer (see Tracer), or goes on without when it may not; the tracer must then handle its
+/// stops (Tracer::run_until_exec) before started() can return.
+void go_ahead(Launched& launched, bool trace_filter);
+
+/// Waits until the child exec'd; returns 0 when exec succeeded, else the child's errno (the
+/// child has exited with 126 or 127 then) and a message in `message`.
+int started(Launched& launched, std::string& message);
 
 /// The environment of this process as a vector.
 std::vector<std::string> current_environment();

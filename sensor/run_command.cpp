@@ -435,6 +435,12 @@ int run_command(const RunOptions& options) {
   if (want_ptrace) {
     std::string err = tracer.seize(child.pid);
     tracing = err.empty();
+    if (!tracing && !fanotify_on && options.mode == Mode::ptrace) {
+      // Asked for ptrace only but may not trace: fanotify still sees every open and exec.
+      // The app is still waiting before its exec, so nothing is missed by starting it now.
+      std::string note;
+      fanotify_on = fanotify.open(note).empty();
+    }
     if (!tracing) {
       info.warnings.push_back(fanotify_on ? "ptrace unavailable: recording with fanotify only"
                                           : "ptrace unavailable: nothing recorded");
@@ -445,8 +451,11 @@ int run_command(const RunOptions& options) {
               : fanotify_on          ? "fanotify"
               : tracing              ? "ptrace"
                                      : "none";
+  go_ahead(child, tracing);
+  // With the trace filter the child stops at each set-up call: let it reach its exec first.
+  std::optional<int> early_status = tracing ? tracer.run_until_exec(child.pid) : std::nullopt;
   std::string start_error;
-  if (go(child, start_error) != 0) {
+  if (started(child, start_error) != 0) {
     std::fprintf(stderr, "sensor: error: %s\n", start_error.c_str());
     info.warnings.push_back(start_error);
   } else if (tracing) {
@@ -458,8 +467,8 @@ int run_command(const RunOptions& options) {
   EventLoop events(options, fanotify, listen_fd, child.pid, user_reply);
   events.start();
 
-  int app_status = 255;
-  while (true) {
+  int app_status = early_status ? exit_status_of(*early_status) : 255;
+  while (!early_status) {
     int status = 0;
     pid_t pid = ::waitpid(-1, &status, __WALL);
     if (pid < 0) {
@@ -492,8 +501,22 @@ int run_command(const RunOptions& options) {
   if (!err.empty()) {
     std::fprintf(stderr, "sensor: error: %s\n", err.c_str());
   }
+  std::vector<pollfd> waiting;
   for (int fd : events.stop_clients()) {
-    send_all(fd, (err.empty() ? "ok " : "error ") + std::to_string(app_status) + "\n");
+    if (send_all(fd, (err.empty() ? "ok " : "error ") + std::to_string(app_status) + "\n")) {
+      waiting.push_back({fd, POLLIN, 0});
+    }
+  }
+  // When PID 1 exits, the kernel kills everything left in the container, `ctl` included: wait
+  // (briefly) until each `ctl` has its answer and closed the connection by exiting.
+  auto deadline = Clock::now() + std::chrono::seconds(2);
+  while (!waiting.empty() && Clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (::poll(waiting.data(), waiting.size(), static_cast<int>(left.count()) + 1) < 0 &&
+        errno != EINTR) {
+      break;
+    }
+    std::erase_if(waiting, [](const pollfd& p) { return p.revents != 0; });
   }
   events.close_clients();
   if (listen_fd >= 0) {

@@ -30,11 +30,8 @@ constexpr unsigned k_native_audit_arch = AUDIT_ARCH_AARCH64;
 #endif
 
 constexpr long k_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-                           PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
-
-void resume(pid_t pid, int sig) {
-  ::ptrace(PTRACE_SYSCALL, pid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
-}
+                           PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |
+                           PTRACE_O_EXITKILL;
 
 bool is_execve(long nr) {
   return nr == SYS_execve || nr == SYS_execveat;
@@ -52,14 +49,42 @@ std::string Tracer::seize(pid_t pid) {
   if (::ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(k_options)) != 0) {
     return std::string("ptrace(PTRACE_SEIZE) failed: ") + std::strerror(errno);
   }
-  m_tracees.try_emplace(pid);
+  m_tracees[pid].started = false;
   return {};
+}
+
+std::optional<int> Tracer::run_until_exec(pid_t pid) {
+  while (true) {
+    int status = 0;
+    if (::waitpid(pid, &status, __WALL) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return std::nullopt;
+    }
+    handle(pid, status);
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      return status;
+    }
+    auto it = m_tracees.find(pid);
+    if (it != m_tracees.end() && it->second.started) {
+      return std::nullopt;
+    }
+  }
 }
 
 void Tracer::record_initial_exec(pid_t pid, const std::string& path) {
   m_recording.add_syscall(SYS_execve); // made by us, in production by the runtime
   PendingPath p{path[0] == '/' ? path : join_path(cwd_of(pid), path), false};
   record(p, op_exec, true, true);
+}
+
+void Tracer::resume(pid_t pid, const Tracee& t, int sig) {
+  // Syscall stops are needed in the fallback mode, and in seccomp mode only to see a chdir
+  // finish; before its exec the seized process runs our set-up code, which is not recorded.
+  bool syscall_stops = t.started && (!m_seccomp || t.chdir_pending);
+  ::ptrace(syscall_stops ? PTRACE_SYSCALL : PTRACE_CONT, pid, nullptr,
+           reinterpret_cast<void*>(static_cast<long>(sig)));
 }
 
 bool Tracer::handle(pid_t pid, int status) {
@@ -73,15 +98,21 @@ bool Tracer::handle(pid_t pid, int status) {
   }
   int sig = WSTOPSIG(status);
   unsigned event = static_cast<unsigned>(status) >> 16;
+  // A new child may report before its parent's fork event: it starts as a default Tracee.
   Tracee& t = m_tracees[pid];
   if (sig == (SIGTRAP | 0x80)) {
     on_syscall_stop(pid, t);
-    resume(pid, 0);
+    resume(pid, t, 0);
     return true;
   }
   switch (event) {
   case 0:
     break;
+  case PTRACE_EVENT_SECCOMP:
+    m_seccomp = true;
+    on_seccomp_stop(pid, t);
+    resume(pid, t, 0);
+    return true;
   case PTRACE_EVENT_FORK:
   case PTRACE_EVENT_VFORK:
   case PTRACE_EVENT_CLONE: {
@@ -89,7 +120,7 @@ bool Tracer::handle(pid_t pid, int status) {
     if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &child) == 0) {
       m_tracees.try_emplace(static_cast<pid_t>(child));
     }
-    resume(pid, 0);
+    resume(pid, t, 0);
     return true;
   }
   case PTRACE_EVENT_EXEC: {
@@ -97,61 +128,73 @@ bool Tracer::handle(pid_t pid, int status) {
     if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &former) == 0 &&
         static_cast<pid_t>(former) != pid) {
       // A thread other than the leader exec'd: it now has the leader's ID.
-      auto it = m_tracees.find(static_cast<pid_t>(former));
-      if (it != m_tracees.end()) {
-        Tracee moved = std::move(it->second);
-        m_tracees.erase(it);
-        m_tracees[pid] = std::move(moved);
-      }
+      m_tracees.erase(static_cast<pid_t>(former));
     }
     Tracee& now = m_tracees[pid];
-    now.in_syscall = true;
+    now.started = true;
+    now.chdir_pending = false;
+    now.in_syscall = true; // with PTRACE_SYSCALL the execve's exit stop comes next
     m_cwd.erase(pid);
-    resume(pid, 0);
+    resume(pid, now, 0);
     return true;
   }
   case PTRACE_EVENT_STOP:
     if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
       ::ptrace(PTRACE_LISTEN, pid, nullptr, nullptr); // group-stop: stay stopped
     } else {
-      resume(pid, 0);
+      resume(pid, t, 0);
     }
     return true;
   default:
-    resume(pid, 0);
+    resume(pid, t, 0);
     return true;
   }
-  resume(pid, sig); // signal-delivery-stop: deliver it
+  resume(pid, t, sig); // signal-delivery-stop: deliver it
   return true;
 }
 
 void Tracer::on_syscall_stop(pid_t pid, Tracee& t) {
-  if (t.in_syscall && !t.pending) {
-    t.in_syscall = false; // exit of a call we did not need: no ptrace request at all
+  if (m_seccomp || t.in_syscall) {
+    // An exit stop: no ptrace request needed. (In seccomp mode only a chdir asks for one.)
+    t.in_syscall = false;
+    if (t.chdir_pending) {
+      t.chdir_pending = false;
+      m_cwd.clear(); // threads may share the cwd; a chdir is rare, so forget them all
+    }
     return;
   }
   __ptrace_syscall_info info{};
   if (::ptrace(PTRACE_GET_SYSCALL_INFO, pid, reinterpret_cast<void*>(sizeof info), &info) <= 0) {
     t.in_syscall = !t.in_syscall;
-    t.pending = false;
     return;
   }
-  if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
-    t.in_syscall = true;
-    t.pending = false;
-    if (info.arch != k_native_audit_arch) {
-      ++m_foreign;
-      return;
-    }
-    on_entry(pid, t, static_cast<long>(info.entry.nr),
-             reinterpret_cast<const unsigned long long*>(info.entry.args));
-  } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
-    t.in_syscall = false;
-    if (t.pending) {
-      t.pending = false;
-      on_exit(pid, t, info.exit.rval);
-    }
+  t.in_syscall = info.op == PTRACE_SYSCALL_INFO_ENTRY;
+  if (info.op != PTRACE_SYSCALL_INFO_ENTRY) {
+    return;
   }
+  if (info.arch != k_native_audit_arch) {
+    ++m_foreign;
+    return;
+  }
+  on_entry(pid, t, static_cast<long>(info.entry.nr),
+           reinterpret_cast<const unsigned long long*>(info.entry.args));
+}
+
+void Tracer::on_seccomp_stop(pid_t pid, Tracee& t) {
+  if (!t.started) {
+    return;
+  }
+  __ptrace_syscall_info info{};
+  if (::ptrace(PTRACE_GET_SYSCALL_INFO, pid, reinterpret_cast<void*>(sizeof info), &info) <= 0 ||
+      info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+    return;
+  }
+  if (info.arch != k_native_audit_arch) {
+    ++m_foreign;
+    return;
+  }
+  on_entry(pid, t, static_cast<long>(info.seccomp.nr),
+           reinterpret_cast<const unsigned long long*>(info.seccomp.args));
 }
 
 void Tracer::on_entry(pid_t pid, Tracee& t, long nr, const unsigned long long* args) {
@@ -162,7 +205,6 @@ void Tracer::on_entry(pid_t pid, Tracee& t, long nr, const unsigned long long* a
   }
   std::uint16_t ops = call->op;
   bool follow = call->follow;
-  bool empty_path_ok = false;
   if (call->flags_arg >= 0) {
     auto flags = static_cast<long long>(args[call->flags_arg]);
     if (call->style == FlagStyle::open_flags) {
@@ -176,16 +218,18 @@ void Tracer::on_entry(pid_t pid, Tracee& t, long nr, const unsigned long long* a
       if ((flags & AT_SYMLINK_NOFOLLOW) != 0) {
         follow = false;
       }
-      empty_path_ok = (flags & AT_EMPTY_PATH) != 0;
     }
   }
-  t.path_count = 0;
+  if ((ops & op_chdir) != 0) {
+    t.chdir_pending = true; // the cwd changes when the call returns
+  }
+  int index = 0;
   for (const PathArg* arg : {&call->first, &call->second}) {
+    bool first = index++ == 0;
     if (arg->dirfd < 0 && arg->path < 0) {
       continue;
     }
-    PendingPath& out = t.paths[t.path_count];
-    out.canonical = false;
+    PendingPath out;
     if (arg->path < 0) { // the call names an fd only (getdents, fchdir)
       out.path = fd_path(pid, static_cast<long long>(args[arg->dirfd]));
       out.canonical = true;
@@ -194,9 +238,9 @@ void Tracer::on_entry(pid_t pid, Tracee& t, long nr, const unsigned long long* a
       unsigned long long address = args[arg->path];
       bool have_text = address != 0 && read_path(pid, address, text);
       if (!have_text || text.empty()) {
-        // A NULL path (utimensat) or an empty one with AT_EMPTY_PATH means the dirfd itself.
-        bool fd_itself = address == 0 || (have_text && empty_path_ok);
-        if (arg->dirfd < 0 || !fd_itself) {
+        // A NULL path (utimensat) means the dirfd itself. An empty one with AT_EMPTY_PATH
+        // (fstat as glibc makes it) names an open file: its open was recorded already.
+        if (arg->dirfd < 0 || address != 0) {
           continue;
         }
         out.path = fd_path(pid, static_cast<long long>(args[arg->dirfd]));
@@ -215,32 +259,11 @@ void Tracer::on_entry(pid_t pid, Tracee& t, long nr, const unsigned long long* a
     if (out.path.empty() || out.path.front() != '/') {
       continue;
     }
-    ++t.path_count;
-  }
-  if (t.path_count > 0) {
-    t.pending = true;
-    t.nr = nr;
-    t.ops = ops;
-    t.follow = follow;
+    record(out, ops, follow, first && is_execve(nr));
   }
 }
 
-void Tracer::on_exit(pid_t /*pid*/, Tracee& t, long long rval) {
-  std::uint16_t ops = t.ops;
-  if (rval == -ENOENT || rval == -ENOTDIR) {
-    ops |= op_notfound;
-  }
-  if (rval == 0 && (t.ops & op_chdir) != 0) {
-    m_cwd.clear(); // threads may share the cwd; a chdir is rare, so forget them all
-  }
-  bool exec_success = rval == 0 && is_execve(t.nr);
-  for (int i = 0; i < t.path_count; ++i) {
-    record(t.paths[i], ops, t.follow, exec_success && i == 0);
-  }
-  t.path_count = 0;
-}
-
-void Tracer::record(const PendingPath& path, std::uint16_t ops, bool follow, bool exec_success) {
+void Tracer::record(const PendingPath& path, std::uint16_t ops, bool follow, bool is_exec) {
   if (path.canonical) {
     m_recording.add_path(path.path, ops, m_source);
     return;
@@ -248,13 +271,13 @@ void Tracer::record(const PendingPath& path, std::uint16_t ops, bool follow, boo
   std::string key = path.path;
   key += follow ? '\1' : '\0';
   auto [it, inserted] = m_seen.try_emplace(std::move(key), 0);
-  if (!inserted && (it->second & ops) == ops && !exec_success) {
+  if (!inserted && (it->second & ops) == ops) {
     return;
   }
   it->second |= ops;
   std::string final_path = record_resolved(path.path, ops, follow);
-  if (exec_success) {
-    record_interpreters(final_path);
+  if (is_exec) {
+    record_interpreters(final_path); // a `#!` script or a dynamic binary: the file says
   }
 }
 
@@ -266,6 +289,13 @@ std::string Tracer::record_resolved(const std::string& lexical, std::uint16_t op
   });
   for (const auto& link : resolved.symlinks) {
     m_recording.add_path(link, op_readlink, m_source);
+  }
+  // Recorded at entry, so whether the lookup fails is seen here: a path that is not there
+  // (except one the call is about to create) is marked as such.
+  struct stat st {};
+  if ((ops & op_write) == 0 && ::lstat(resolved.path.c_str(), &st) != 0 &&
+      (errno == ENOENT || errno == ENOTDIR)) {
+    ops |= op_notfound;
   }
   m_recording.add_path(resolved.path, ops, m_source);
   return resolved.path;

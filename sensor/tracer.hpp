@@ -3,9 +3,15 @@
 // call number and the paths of path-taking calls, resolved the kernel's way against the
 // caller's cwd or dirfd, failed calls included. Everything stays in memory: per-thread state,
 // a cwd cache and a symlink cache; no per-syscall I/O beyond reading the path argument.
+//
+// Everything is recorded at syscall entry, so one stop per call is enough. When the traced
+// process installed the trace-all seccomp filter (launch.hpp's go()), each call stops once
+// (PTRACE_EVENT_SECCOMP) and is resumed with PTRACE_CONT; otherwise (no CAP_SYS_ADMIN) the
+// tracer falls back to PTRACE_SYSCALL, whose exit stops cost a context switch but no request.
 
 #include "sensor/recording.hpp"
 
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <unordered_map>
@@ -27,6 +33,10 @@ public:
   /// was a ptrace stop (false for exits and for processes that are not traced).
   bool handle(pid_t pid, int status);
 
+  /// Lets the seized process `pid` (after go_ahead()) run to its exec, handling its stops.
+  /// Returns its wait status when it ended before exec'ing (exec failed), else nullopt.
+  std::optional<int> run_until_exec(pid_t pid);
+
   /// Records the exec of `path` by the seized process itself (its execve is not traced).
   void record_initial_exec(pid_t pid, const std::string& path);
 
@@ -42,22 +52,19 @@ private:
     bool canonical = false; // came from /proc/PID/fd: already resolved
   };
   struct Tracee {
-    bool in_syscall = false;
-    bool pending = false;
-    long nr = -1;
-    std::uint16_t ops = 0;
-    bool follow = true;
-    PendingPath paths[2];
-    int path_count = 0;
+    bool started = true;        // false for the seized process until its exec (our set-up)
+    bool in_syscall = false;    // PTRACE_SYSCALL mode: between entry and exit stop
+    bool chdir_pending = false; // a chdir is running: forget the cached cwds at its exit
   };
 
+  void resume(pid_t pid, const Tracee& t, int sig);
   void on_syscall_stop(pid_t pid, Tracee& t);
+  void on_seccomp_stop(pid_t pid, Tracee& t);
   void on_entry(pid_t pid, Tracee& t, long nr, const unsigned long long* args);
-  void on_exit(pid_t pid, Tracee& t, long long rval);
   bool read_path(pid_t pid, unsigned long long address, std::string& out);
   std::string cwd_of(pid_t pid);
   std::string fd_path(pid_t pid, long long fd);
-  void record(const PendingPath& path, std::uint16_t ops, bool follow, bool exec_success);
+  void record(const PendingPath& path, std::uint16_t ops, bool follow, bool is_exec);
   std::string record_resolved(const std::string& lexical, std::uint16_t ops, bool follow);
   void record_interpreters(std::string path);
   const std::string* link_target(const std::string& path, bool& is_link);
@@ -69,6 +76,7 @@ private:
   std::unordered_map<std::string, std::string> m_links;  // path -> target; "" = not a link
   std::unordered_map<std::string, std::uint16_t> m_seen; // lexical path + follow -> ops
   unsigned long m_foreign = 0;
+  bool m_seccomp = false; // the trace filter is in place (seen a seccomp stop)
 };
 
 } // namespace slim::sensor
