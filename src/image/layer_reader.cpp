@@ -115,6 +115,13 @@ std::string join(const std::string& dir, const std::string& name) {
   return dir == "/" ? "/" + name : dir + "/" + name;
 }
 
+// libarchive's message for the last failure; it sets none for some corrupt input (found by
+// fuzz/layer.cpp: a std::string from nullptr threw).
+std::string archive_message(struct archive* a) {
+  const char* msg = archive_error_string(a);
+  return msg != nullptr ? msg : "unknown error";
+}
+
 } // namespace
 
 Compression detect_compression(const unsigned char* head, std::size_t size) {
@@ -142,9 +149,8 @@ Result<LayerContents> read_layer(const LayerFile& file, std::uint32_t layer) {
   ReadArchive a(archive_read_new());
   archive_read_support_format_tar(a.get());
   if (archive_read_open(a.get(), &reader, nullptr, &RangeReader::read_cb, nullptr) != ARCHIVE_OK) {
-    return R::fail("cannot read layer tar: " + (!reader.error.empty()
-                                                    ? reader.error
-                                                    : std::string(archive_error_string(a.get()))));
+    return R::fail("cannot read layer tar: " +
+                   (!reader.error.empty() ? reader.error : archive_message(a.get())));
   }
   LayerContents out;
   struct archive_entry* ae = nullptr;
@@ -222,8 +228,7 @@ Result<LayerContents> read_layer(const LayerFile& file, std::uint32_t layer) {
   }
   // Every member's data must lie inside the range (libarchive skips the last one lazily).
   if (archive_read_close(a.get()) != ARCHIVE_OK) {
-    return R::fail("malformed or truncated layer tar: " +
-                   std::string(archive_error_string(a.get())));
+    return R::fail("malformed or truncated layer tar: " + archive_message(a.get()));
   }
   if (!reader.drain()) {
     return R::fail("cannot read layer tar: " + reader.error);
@@ -251,11 +256,11 @@ Result<Decompressed> decompress_layer(const LayerFile& in, const std::filesystem
   archive_read_support_filter_zstd(a.get());
   archive_read_support_format_raw(a.get());
   if (archive_read_open(a.get(), &reader, nullptr, &RangeReader::read_cb, nullptr) != ARCHIVE_OK) {
-    return R::fail("cannot decompress layer: " + std::string(archive_error_string(a.get())));
+    return R::fail("cannot decompress layer: " + archive_message(a.get()));
   }
   struct archive_entry* ae = nullptr;
   if (archive_read_next_header(a.get(), &ae) != ARCHIVE_OK) {
-    return R::fail("cannot decompress layer: " + std::string(archive_error_string(a.get())));
+    return R::fail("cannot decompress layer: " + archive_message(a.get()));
   }
   Sha256 tar_hash;
   std::vector<char> buf(k_block);
@@ -263,8 +268,7 @@ Result<Decompressed> decompress_layer(const LayerFile& in, const std::filesystem
   while (true) {
     la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
     if (n < 0) {
-      return R::fail("cannot decompress layer (corrupt or truncated): " +
-                     std::string(archive_error_string(a.get())));
+      return R::fail("cannot decompress layer (corrupt or truncated): " + archive_message(a.get()));
     }
     if (n == 0) {
       break;

@@ -37,6 +37,12 @@ struct Member {
   std::optional<std::string> link; ///< symlink or hard link target (member name)
 };
 
+// libarchive's message for the last failure; it sets none for some corrupt input.
+std::string archive_message(struct archive* a) {
+  const char* msg = archive_error_string(a);
+  return msg != nullptr ? msg : "unknown error";
+}
+
 std::string member_name(const char* raw) {
   std::string n = normalize_path(raw);
   return n == "/" ? std::string() : n.substr(1);
@@ -113,7 +119,7 @@ private:
     archive_read_support_format_tar(a.get());
     if (archive_read_open_filename(a.get(), m_path.c_str(), 1 << 20) != ARCHIVE_OK) {
       throw Error("cannot read image archive `" + m_path.string() +
-                  "`: " + archive_error_string(a.get()));
+                  "`: " + archive_message(a.get()));
     }
     struct archive_entry* e = nullptr;
     while (true) {
@@ -123,7 +129,7 @@ private:
       }
       if (rc < ARCHIVE_WARN) {
         throw Error("image archive `" + m_path.string() +
-                    "` is malformed or truncated: " + archive_error_string(a.get()));
+                    "` is malformed or truncated: " + archive_message(a.get()));
       }
       std::string name = member_name(archive_entry_pathname(e));
       Member m;
