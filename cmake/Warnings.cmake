@@ -12,7 +12,9 @@ endif()
 
 if(SLIM_SANITIZE)
   # The sensor stays unsanitized: it is linked fully static, which ASan does not support.
+  # Targets with the property SLIM_NO_SANITIZE (set in sensor/CMakeLists.txt) are left out.
   set(SLIM_SANITIZE_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
-  target_compile_options(slim_warnings INTERFACE ${SLIM_SANITIZE_FLAGS})
-  target_link_options(slim_warnings INTERFACE ${SLIM_SANITIZE_FLAGS})
+  set(SLIM_SANITIZE_IF "$<NOT:$<BOOL:$<TARGET_PROPERTY:SLIM_NO_SANITIZE>>>")
+  target_compile_options(slim_warnings INTERFACE "$<${SLIM_SANITIZE_IF}:${SLIM_SANITIZE_FLAGS}>")
+  target_link_options(slim_warnings INTERFACE "$<${SLIM_SANITIZE_IF}:${SLIM_SANITIZE_FLAGS}>")
 endif()
