@@ -3,6 +3,8 @@
 # packages, dockerd, fixture images, a -Werror build, then unit and integration tests.
 #   scripts/test.sh            all tests
 #   scripts/test.sh unit       unit tests only (no daemon needed)
+# After the tests, a fuzz smoke run: each libFuzzer target for SLIM_FUZZ_SMOKE_SECONDS (20;
+# 0 skips it) on its seed corpus (scripts/fuzz.sh, clang build in build-fuzz).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 what=${1:-all}
@@ -16,3 +18,7 @@ label=()
 [ "$what" = unit ] && label=(-L unit)
 cd "$build"
 ctest --output-on-failure --timeout 900 "${label[@]}"
+smoke=${SLIM_FUZZ_SMOKE_SECONDS:-20}
+if [ "$smoke" -gt 0 ]; then
+  "$root/scripts/fuzz.sh" all "$smoke"
+fi
