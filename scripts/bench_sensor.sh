@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The sensor's overhead on one file- and syscall-heavy workload (python3 importing ~150 stdlib
 # modules, then cat over every .py file of the stdlib), in slim-fixture/sensor-tools:
-# natively, under `sensor run --mode fanotify|ptrace|both`, and under `strace -f -o /dev/null`.
+# natively, under `sensor run --mode fanotify|ptrace|both` (and ptrace without CAP_SYS_ADMIN:
+# no trace filter, two stops per call), and under `strace -f -o /dev/null`.
 # Prints the median wall time and the median CPU time (the container's cgroup: app plus the
 # sensor's or strace's own threads; steadier than wall time on a busy machine) of RUNS runs
 # (default 5) per variant, measured inside the container around the workload (container
@@ -62,15 +63,18 @@ WORK
 chmod 755 "$ctx/.slim/workload.sh"
 
 one_run() { # variant -> elapsed ms
-  local variant=$1 entry args=()
+  local variant=$1 entry args=() caps=(--cap-add SYS_ADMIN --cap-add SYS_PTRACE)
   case $variant in
     native) entry=/.slim/workload.sh ;;
     strace) entry=strace; args=(-f -o /dev/null /.slim/workload.sh) ;;
+    # ptrace without CAP_SYS_ADMIN: no trace filter, PTRACE_SYSCALL's two stops per call
+    ptrace-nocap) entry=/.slim/sensor; caps=(--cap-add SYS_PTRACE)
+      args=(run --report /tmp/report.json --mode ptrace -- /.slim/workload.sh) ;;
     *) entry=/.slim/sensor; args=(run --report /tmp/report.json --mode "$variant" -- /.slim/workload.sh) ;;
   esac
   local cid
-  cid=$(docker create --label io.slim.owner=test --network none --cap-add SYS_ADMIN \
-    --cap-add SYS_PTRACE --security-opt seccomp=unconfined --entrypoint "$entry" "$image" "${args[@]}")
+  cid=$(docker create --label io.slim.owner=test --network none "${caps[@]}" \
+    --security-opt seccomp=unconfined --entrypoint "$entry" "$image" "${args[@]}")
   tar -C "$ctx" -c .slim | docker cp - "$cid:/" >/dev/null
   docker start -a "$cid" 2>/dev/null | sed -n 's/^elapsed_ms=\([0-9]*\) cpu_ms=\([0-9]*\)$/\1 \2/p'
   docker rm -f "$cid" >/dev/null
@@ -78,22 +82,24 @@ one_run() { # variant -> elapsed ms
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-variants=(native fanotify ptrace both strace)
-declare -A wall cpu
+variants=(native fanotify ptrace ptrace-nocap both strace)
+declare -A wall cpu walls cpus
 for v in "${variants[@]}"; do one_run "$v" >/dev/null; done # warm the page cache
-for v in "${variants[@]}"; do
-  walls=() cpus=()
-  for _ in $(seq "$runs"); do
+# Round robin, so a change in the machine's load hits every variant alike.
+for _ in $(seq "$runs"); do
+  for v in "${variants[@]}"; do
     read -r w c < <(one_run "$v")
-    walls+=("$w") cpus+=("$c")
+    walls[$v]+="$w " cpus[$v]+="$c "
   done
-  wall[$v]=$(printf '%s\n' "${walls[@]}" | median)
-  cpu[$v]=$(printf '%s\n' "${cpus[@]}" | median)
-  printf 'bench_sensor: %-8s wall ms: %s   cpu ms: %s\n' "$v" "${walls[*]}" "${cpus[*]}" >&2
 done
-printf '%-10s %12s %10s %12s %10s\n' variant wall_ms vs_native cpu_ms vs_native
 for v in "${variants[@]}"; do
-  printf '%-10s %12s %9.2fx %12s %9.2fx\n' "$v" "${wall[$v]}" \
+  wall[$v]=$(printf '%s\n' ${walls[$v]} | median)
+  cpu[$v]=$(printf '%s\n' ${cpus[$v]} | median)
+  printf 'bench_sensor: %-12s wall ms: %s  cpu ms: %s\n' "$v" "${walls[$v]}" "${cpus[$v]}" >&2
+done
+printf '%-12s %12s %10s %12s %10s\n' variant wall_ms vs_native cpu_ms vs_native
+for v in "${variants[@]}"; do
+  printf '%-12s %12s %9.2fx %12s %9.2fx\n' "$v" "${wall[$v]}" \
     "$(echo "${wall[$v]} / ${wall[native]}" | bc -l)" "${cpu[$v]}" \
     "$(echo "${cpu[$v]} / ${cpu[native]}" | bc -l)"
 done

@@ -8,8 +8,8 @@
 #include <atomic>
 #include <charconv>
 #include <csignal>
-#include <iostream>
 #include <nlohmann/json.hpp>
+#include <poll.h>
 #include <thread>
 #include <unistd.h>
 
@@ -128,7 +128,12 @@ std::string last_output(const std::string& logs, std::size_t lines, std::size_t 
     std::size_t start = logs.rfind('\n', end - 1);
     std::size_t from = start == std::string::npos ? 0 : start + 1;
     std::string line = logs.substr(from, end - from);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+    for (char& c : line) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        c = ' '; // one line, no terminal control characters from the app
+      }
+    }
+    while (!line.empty() && line.back() == ' ') {
       line.pop_back();
     }
     if (!line.empty()) {
@@ -142,11 +147,6 @@ std::string last_output(const std::string& logs, std::size_t lines, std::size_t 
   std::string out;
   for (const auto& l : kept) {
     out += (out.empty() ? "" : " | ") + l;
-  }
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) {
-      c = ' '; // one line, no terminal control characters from the app
-    }
   }
   if (out.size() > max_chars) {
     out = "..." + out.substr(out.size() - max_chars);
@@ -162,6 +162,18 @@ void on_usr1(int /*sig*/) {
 }
 
 // Sleeps in small steps so Ctrl-C and the app's exit end the wait early.
+// True once a line, or the end of input (stdin closed, as in CI), arrived on stdin; never blocks.
+bool enter_pressed() {
+  pollfd in{STDIN_FILENO, POLLIN, 0};
+  while (::poll(&in, 1, 0) > 0) {
+    char c = 0;
+    if (::read(STDIN_FILENO, &c, 1) <= 0 || c == '\n') {
+      return true;
+    }
+  }
+  return false;
+}
+
 void wait_until(ContainerRun& target, std::chrono::seconds limit,
                 const std::function<bool()>& done) {
   auto end = std::chrono::steady_clock::now() + limit;
@@ -284,12 +296,11 @@ Observation exercise(engine::Client& client, ContainerRun& target, const Exercis
     wait_until(target, std::chrono::hours(24), [] { return g_usr1.load(); });
     break;
   }
-  case K::enter: {
+  case K::enter:
+    // Polled, not a blocking read: Ctrl-C and an app that exits must still end the wait.
     std::fprintf(stderr, "press Enter to end the run\n");
-    std::string line;
-    std::getline(std::cin, line);
+    wait_until(target, std::chrono::hours(24), enter_pressed);
     break;
-  }
   case K::probe:
   case K::exec:
   case K::automatic:

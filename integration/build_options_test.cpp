@@ -1,0 +1,102 @@
+// slim build options whose effect only shows end to end: --include-shell and --include-bin keep
+// tools the app never ran (and what they need), --continue-after signal and enter end the run
+// when the user says so, not before.
+#include "support/process.hpp"
+#include "support/support.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace slim::it {
+namespace {
+
+using namespace std::chrono_literals;
+
+class BuildOptions : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_dir = std::filesystem::temp_directory_path() /
+            ("slim-it-options-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(m_dir);
+    m_tag = "slim-it-options/" + std::to_string(::getpid()) + ":slim";
+    m_guard.emplace(m_client, m_tag);
+  }
+  void TearDown() override {
+    m_guard.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(m_dir, ec);
+  }
+
+  std::vector<std::string> slim_args(const std::vector<std::string>& extra,
+                                     const std::string& image) {
+    std::vector<std::string> argv = {slim_binary(),
+                                     "build",
+                                     "--tag",
+                                     m_tag,
+                                     "--report",
+                                     (m_dir / "report.json").string(),
+                                     "--seccomp-profile",
+                                     (m_dir / "seccomp.json").string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(image);
+    return argv;
+  }
+
+  // Runs `docker run` of the result with `entrypoint_and_args` (shell words), unconfined.
+  CommandResult run_result(const std::string& entrypoint, const std::string& args) {
+    return run_command("docker run --rm --network none --label io.slim.owner=test --entrypoint " +
+                       entrypoint + " " + m_tag + " " + args);
+  }
+
+  engine::Client m_client = connect_client();
+  std::filesystem::path m_dir;
+  std::string m_tag;
+  std::optional<ImageGuard> m_guard;
+};
+
+TEST_F(BuildOptions, IncludeShellAndIncludeBinKeepToolsTheAppNeverRan) {
+  // The batch job runs bash, sort, gzip...; never /bin/sh (dash) nor tac.
+  Process slim(
+      slim_args({"--log-level", "warn", "--include-shell", "--include-bin", "/usr/bin/tac"},
+                "slim-fixture/batch:latest"));
+  auto code = slim.wait(300s);
+  ASSERT_EQ(code, 0) << slim.err();
+  auto piped = run_result("/bin/sh", "-c 'printf \"1\\n2\\n3\\n\" | /usr/bin/tac'");
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.out, "3\n2\n1\n");
+
+  // Without the flags neither is there (so the check above is the flags' doing).
+  Process plain(slim_args({"--log-level", "warn"}, "slim-fixture/batch:latest"));
+  ASSERT_EQ(plain.wait(300s), 0) << plain.err();
+  EXPECT_NE(run_result("/bin/sh", "-c true").exit_code, 0);
+  EXPECT_NE(run_result("/usr/bin/tac", "/dev/null").exit_code, 0);
+}
+
+TEST_F(BuildOptions, ContinueAfterSignalWaitsForSigusr1) {
+  Process slim(slim_args(
+      {"--log-level", "info", "--cmd", "sleep 1000", "--continue-after", "signal", "--no-verify"},
+      "slim-fixture/batch:latest"));
+  ASSERT_TRUE(slim.wait_for_stderr("send SIGUSR1 to slim", 120s)) << slim.err();
+  EXPECT_EQ(slim.wait(2s), std::nullopt) << "the run ended before the signal: " << slim.err();
+  slim.signal(SIGUSR1);
+  auto code = slim.wait(120s);
+  ASSERT_EQ(code, 0) << slim.err();
+  auto sleep = run_result("/usr/bin/sleep", "0");
+  EXPECT_EQ(sleep.exit_code, 0) << sleep.err;
+}
+
+TEST_F(BuildOptions, ContinueAfterEnterEndsTheRunAtEndOfInput) {
+  // Stdin is /dev/null here, as in CI: end of input counts as Enter instead of hanging.
+  Process slim(slim_args(
+      {"--log-level", "warn", "--cmd", "sleep 1000", "--continue-after", "enter", "--no-verify"},
+      "slim-fixture/batch:latest"));
+  auto code = slim.wait(120s);
+  ASSERT_EQ(code, 0) << slim.err();
+  EXPECT_NE(slim.err().find("press Enter to end the run"), std::string::npos) << slim.err();
+}
+
+} // namespace
+} // namespace slim::it
