@@ -203,6 +203,16 @@ TEST(ForgedReport, AbsoluteSymlinkTricksResolveInsideTheImage) {
   expect_only_image_files(img, keep);
 }
 
+TEST(ForgedReport, HardLinkWhoseTargetIsGoneIsKeptWithoutAWarning) {
+  TestImage img = hostile_image();
+  img.hardlink("/app/link", "/app/whited-out"); // the target was hidden by a later layer
+  auto keep = compute_keep_set(img.index, {{"/app/link", file_op_read, false}}, {}, img.reader());
+  EXPECT_TRUE(keep.contains("/app/link"));
+  EXPECT_FALSE(keep.contains("/app/whited-out"));
+  EXPECT_TRUE(keep.warnings.empty()) << keep.warnings.front();
+  expect_only_image_files(img, keep);
+}
+
 TEST(ForgedReport, RandomForgeriesOnlyEverSelectImageFiles) {
   TestImage img = hostile_image();
   const std::vector<std::string> parts = {"..",     ".",    "",      "etc",   "passwd", "app",
