@@ -213,7 +213,10 @@ bool ResponseParser::parse_chunks() {
       }
       return true;
     }
-    if (m_buffer.size() < eol + 2 + size + 2) {
+    // Written so that a size near 2^64 cannot wrap around (it did: the rest of the buffer
+    // was taken as the chunk and parsed again).
+    std::size_t after_line = m_buffer.size() - (eol + 2);
+    if (size > after_line || after_line - size < 2) {
       return true;
     }
     m_body.append(m_buffer, eol + 2, size);
