@@ -35,6 +35,13 @@ SourceImage export_image(engine::Client& client, const std::string& name,
       total += size;
       progress.add(size);
     });
+  } catch (const engine::EngineError& e) {
+    ::close(fd);
+    if (e.status() >= 500) { // the engine's own failure, e.g. "open /var/lib/docker/...: ..."
+      throw engine::EngineError(e.status(),
+                                "the engine could not export `" + name + "`: " + e.what());
+    }
+    throw;
   } catch (...) {
     ::close(fd);
     throw;

@@ -2,6 +2,8 @@
 // bad framing, invalid JSON or JSON of the wrong shape, oversized headers, silence. Each must
 // end in one slim::Error (an EngineError) quickly: no hang, no crash, no foreign exception.
 #include "slim/engine/client.hpp"
+#include "slim/image/engine_io.hpp"
+#include "slim/util/temp_dir.hpp"
 #include "support/fake_engine.hpp"
 
 #include <chrono>
@@ -151,6 +153,22 @@ TEST(MalformedReply, ExportCutOffMidStream) {
         [&] { client.save_images({"a:1"}, [&](const char*, std::size_t n) { got += n; }); });
     EXPECT_LT(got, data.size());
   }
+}
+
+TEST(MalformedReply, ExportRefusedByTheEngineNamesTheImage) {
+  FakeEngine fake(answering(pieces({FakeEngine::response(
+      500, R"({"message":"open /var/lib/docker/x: no such file or directory"})")})));
+  auto client = connected(fake);
+  TempDir work("malformed");
+  auto msg = engine_error_of([&] { image::export_image(client, "app:1", work.path()); });
+  EXPECT_EQ(msg, "the engine could not export `app:1`: open /var/lib/docker/x: no such file or "
+                 "directory");
+  // A cut-off export is a transport error and keeps its own message.
+  std::string wire = FakeEngine::response(200, std::string(10'000, 'x'), "application/x-tar");
+  FakeEngine cut(answering(pieces({wire.substr(0, 5'000)})));
+  auto client2 = connected(cut);
+  msg = engine_error_of([&] { image::export_image(client2, "app:1", work.path()); });
+  EXPECT_EQ(msg.find("could not export"), std::string::npos) << msg;
 }
 
 TEST(MalformedReply, LogsCutOffMidFrame) {
