@@ -164,6 +164,51 @@ std::vector<Interrupt> all_interrupts() {
 INSTANTIATE_TEST_SUITE_P(EveryPass, FaultInterrupt, ::testing::ValuesIn(all_interrupts()),
                          interrupt_name);
 
+TEST_F(Fault, CtrlCAtAnyMomentLeavesNothing) {
+  // Not at pass boundaries: signals every 120 ms into a whole build (a create in flight, a
+  // probe, a stream half read...). Once a build got through, the tag must stay on its image.
+  for (int i = 1; i <= 12; ++i) {
+    SCOPED_TRACE("signal after " + std::to_string(i * 120) + " ms");
+    std::string tagged_before = image_id(m_tag);
+    auto slim = start({"--cmd", "httpd -f -p 8080 -h /www", "--http-probe-ports", "8080"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(i * 120));
+    slim->signal(i % 2 == 0 ? SIGINT : SIGTERM);
+    auto rc = slim->wait(60s);
+    ASSERT_TRUE(rc);
+    if (*rc == 0) {
+      continue; // it finished first
+    }
+    EXPECT_EQ(*rc, i % 2 == 0 ? 130 : 143) << slim->err();
+    EXPECT_EQ(count_lines(slim->err(), "slim: error:"), 1) << slim->err();
+    expect_nothing_left(slim->pid());
+    EXPECT_EQ(image_id(m_tag), tagged_before);
+  }
+}
+
+TEST_F(Fault, CtrlCInTheMiddleOfALargeExportRemovesThePartialFiles) {
+  // A 200 MB image takes seconds to export: the signal lands while image.tar grows.
+  auto slim = start({"--cmd", "sleep 100", "--continue-after", "timeout:30"},
+                    {"SLIM_TEST_PAUSE_AT=export"}, "slim-fixture/tlsclient:latest");
+  ASSERT_TRUE(slim->wait_for_stderr("slim-test: paused at export", 60s)) << slim->err();
+  slim->signal(SIGUSR2);
+  std::uintmax_t partial = 0;
+  for (auto until = std::chrono::steady_clock::now() + 30s;
+       partial < (1u << 20) && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(50ms);
+    partial = 0;
+    std::error_code ec;
+    for (std::filesystem::recursive_directory_iterator it(m_tmp, ec), end; it != end;
+         it.increment(ec)) {
+      partial += it->is_regular_file(ec) ? it->file_size(ec) : 0;
+    }
+  }
+  EXPECT_GE(partial, 1u << 20) << "the export had not started writing";
+  slim->signal(SIGINT);
+  auto rc = slim->wait(60s);
+  ASSERT_TRUE(rc);
+  expect_failed_cleanly(*slim, 130, *rc, "slim: error: interrupted");
+}
+
 TEST_F(Fault, CtrlCWhileAProbeSidecarRunsRemovesItToo) {
   auto slim = start({"--cmd", "sleep 100", "--http-probe-ports", "8080", "--probe-retries", "40"},
                     {"SLIM_TEST_PAUSE_AT=probe"});
@@ -192,6 +237,18 @@ TEST_F(Fault, AnInterruptAfterTheLoadPutsAnExistingTagBack) {
   EXPECT_EQ(*rc, 130) << slim->err();
   EXPECT_EQ(image_id(m_tag), before) << "the tag was not put back";
   expect_nothing_left(slim->pid());
+}
+
+TEST_F(Fault, CtrlCWhileTheVerificationsSidecarRunsRemovesItToo) {
+  // busybox's httpd answers in the profiling run, so the verification probes it too.
+  auto slim = start({"--cmd", "httpd -f -p 8080 -h /www", "--http-probe-ports", "8080"},
+                    {"SLIM_TEST_PAUSE_AT=verify-probe"});
+  ASSERT_TRUE(slim->wait_for_stderr("slim-test: paused at verify-probe", 60s)) << slim->err();
+  EXPECT_EQ(containers_of(slim->pid()).size(), 2u); // the slim image's run and the sidecar
+  slim->signal(SIGINT);
+  auto rc = slim->wait(60s);
+  ASSERT_TRUE(rc);
+  expect_failed_cleanly(*slim, 130, *rc, "slim: error: interrupted");
 }
 
 // -- apps that misbehave -------------------------------------------------------------------------

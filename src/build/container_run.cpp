@@ -84,8 +84,17 @@ void test_pause_point(std::string_view point) {
 
 ContainerRun::ContainerRun(engine::Client& client, const ContainerSpec& spec) : m_client(client) {
   cancel::throw_if_requested();
-  m_id = m_client.create_container(container_create_body(spec));
+  {
+    // Ctrl-C must not cut the create short: the engine would make a container whose ID we
+    // never read, and nobody would remove it. A create takes milliseconds.
+    cancel::Shield shield;
+    m_id = m_client.create_container(container_create_body(spec));
+  }
   SLIM_DEBUG("created {} container {}", spec.role, m_id.substr(0, 12));
+  if (cancel::requested()) {
+    remove(); // the destructor does not run when a constructor throws
+    throw Cancelled();
+  }
 }
 
 ContainerRun::~ContainerRun() {

@@ -220,7 +220,8 @@ Observation exercise(engine::Client& client, ContainerRun& target, const Exercis
     }
     ProbeObservation po;
     try {
-      po.first = run_probe(client, sidecar_image, target.id(), req, retries);
+      po.first = run_probe(client, sidecar_image, target.id(), req, retries,
+                           sensor ? "probe" : "verify-probe");
     } catch (const engine::EngineError&) {
       // The sidecar cannot join the network of a container that has just died.
       if (!target.running()) {

@@ -106,7 +106,8 @@ ProbeOutcome parse_probe_line(const ProbeRequest& request, const std::string& ou
 }
 
 ProbeOutcome run_probe(engine::Client& client, const std::string& sidecar_image,
-                       const std::string& target_id, const ProbeRequest& request, int retries) {
+                       const std::string& target_id, const ProbeRequest& request, int retries,
+                       std::string_view test_point) {
   std::vector<std::string> cmd = {"probe",         request.url(),
                                   "--method",      request.method,
                                   "--retries",     std::to_string(retries),
@@ -125,7 +126,7 @@ ProbeOutcome run_probe(engine::Client& client, const std::string& sidecar_image,
                      .role = "probe"};
   ContainerRun probe(client, spec);
   probe.start();
-  test_pause_point("probe"); // tests: Ctrl-C while a sidecar runs
+  test_pause_point(test_point); // tests: Ctrl-C while a sidecar runs
   // Retries are 0.5 s apart plus a 10 s request timeout: bound the wait accordingly.
   auto bound = std::chrono::milliseconds(retries * 600 + 30'000);
   if (!probe.wait(bound)) {

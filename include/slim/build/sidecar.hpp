@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace slim::build {
@@ -51,8 +52,10 @@ struct ProbeOutcome {
 ProbeOutcome parse_probe_line(const ProbeRequest& request, const std::string& output);
 
 /// Runs `request` from a sidecar container in the network namespace of `target_id`;
-/// `retries` bounds the wait for the port to accept connections.
+/// `retries` bounds the wait for the port to accept connections. `test_point` names the
+/// SLIM_TEST_PAUSE_AT point hit while the sidecar runs.
 ProbeOutcome run_probe(engine::Client& client, const std::string& sidecar_image,
-                       const std::string& target_id, const ProbeRequest& request, int retries);
+                       const std::string& target_id, const ProbeRequest& request, int retries,
+                       std::string_view test_point = "probe");
 
 } // namespace slim::build
