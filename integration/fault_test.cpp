@@ -164,6 +164,16 @@ std::vector<Interrupt> all_interrupts() {
 INSTANTIATE_TEST_SUITE_P(EveryPass, FaultInterrupt, ::testing::ValuesIn(all_interrupts()),
                          interrupt_name);
 
+TEST_F(Fault, SighupCleansUpLikeCtrlCAndExits129) {
+  auto slim = start({"--cmd", "sleep 100", "--continue-after", "timeout:1"},
+                    {"SLIM_TEST_PAUSE_AT=exercise"});
+  ASSERT_TRUE(slim->wait_for_stderr("slim-test: paused at exercise", 60s)) << slim->err();
+  slim->signal(SIGHUP);
+  auto rc = slim->wait(60s);
+  ASSERT_TRUE(rc);
+  expect_failed_cleanly(*slim, 129, *rc, "slim: error: interrupted");
+}
+
 TEST_F(Fault, CtrlCAtAnyMomentLeavesNothing) {
   // Not at pass boundaries: signals every 120 ms into a whole build (a create in flight, a
   // probe, a stream half read...). Once a build got through, the tag must stay on its image.
@@ -349,16 +359,27 @@ private:
 };
 
 TEST_F(Fault, AFullTempDiskIsOneLineSayingSo) {
-  SmallTmpfs small(m_tmp, "2m");
-  if (!small.mounted()) {
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  struct Case {
+    const char* size;
+    const char* image;
+    const char* what;
+  };
+  // The batch fixture's export (~120 MB) does not fit in 2 MB; busybox's (2 MB) fits in 3 MB,
+  // its new layer then does not.
+  for (auto c : {Case{"2m", "slim-fixture/batch:latest", "image.tar"},
+                 Case{"3m", k_busybox, "cannot write layer"}}) {
+    SCOPED_TRACE(c.image);
+    SmallTmpfs small(m_tmp, c.size);
+    if (!small.mounted()) {
+      GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+    }
+    auto slim = start({"--cmd", "true"}, {}, c.image);
+    auto rc = slim->wait(120s);
+    ASSERT_TRUE(rc);
+    expect_failed_cleanly(*slim, 1, *rc, "No space left on device");
+    EXPECT_NE(slim->err().find(m_tmp.string()), std::string::npos) << slim->err();
+    EXPECT_NE(slim->err().find(c.what), std::string::npos) << slim->err();
   }
-  // The batch fixture's export (~120 MB) does not fit in 2 MB.
-  auto slim = start({}, {}, "slim-fixture/batch:latest");
-  auto rc = slim->wait(120s);
-  ASSERT_TRUE(rc);
-  expect_failed_cleanly(*slim, 1, *rc, "No space left on device");
-  EXPECT_NE(slim->err().find(m_tmp.string()), std::string::npos) << slim->err();
 }
 
 } // namespace

@@ -55,7 +55,7 @@ int run(int argc, char** argv) {
     return app.exit(e);
   } catch (const Cancelled& e) {
     std::fprintf(stderr, "slim: error: %s\n", e.what());
-    return cancel::signal_number() == SIGTERM ? 143 : 130;
+    return cancel::signal_number() > 0 ? 128 + cancel::signal_number() : 130; // 130, 143, 129
   } catch (const Error& e) {
     std::fprintf(stderr, "slim: error: %s\n", e.what());
     return e.exit_code();
