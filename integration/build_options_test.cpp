@@ -98,5 +98,22 @@ TEST_F(BuildOptions, ContinueAfterEnterEndsTheRunAtEndOfInput) {
   EXPECT_NE(slim.err().find("press Enter to end the run"), std::string::npos) << slim.err();
 }
 
+TEST_F(BuildOptions, AllowAppFailureBuildsFromARunThatExitsNonZero) {
+  const std::vector<std::string> failing = {"--log-level", "warn", "--cmd",
+                                            "sh -c 'echo usage: tool FILE; exit 1'"};
+  Process refused(slim_args(failing, "slim-fixture/batch:latest"));
+  EXPECT_EQ(refused.wait(120s), 1) << refused.err();
+  EXPECT_NE(refused.err().find("failed with exit status 1"), std::string::npos) << refused.err();
+
+  auto allowed_args = failing;
+  allowed_args.emplace_back("--allow-app-failure");
+  Process allowed(slim_args(allowed_args, "slim-fixture/batch:latest"));
+  ASSERT_EQ(allowed.wait(300s), 0) << allowed.err();
+  // The result does what the profiled command did: usage and exit 1.
+  auto r = run_result("/usr/bin/sh", "-c 'echo usage: tool FILE; exit 1'");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, "usage: tool FILE\n");
+}
+
 } // namespace
 } // namespace slim::it

@@ -292,10 +292,15 @@ void run_and_exercise(Context& ctx) {
     }
     int app_status = ctx.report.exit_status.value_or(*status);
     if (ended_on_its_own && app_status != 0) {
-      // A failed run shows only the files of the way to its failure: no image from it.
-      throw Error("the app `" + shell_join(ctx.argv) + "` failed with exit status " +
-                  std::to_string(app_status) + " during the profiling run" +
-                  (last.empty() ? " and printed nothing" : "; its last output: " + last));
+      // A failed run shows only the files of the way to its failure: no image from it, unless
+      // failing is what the app does (a CLI whose default command prints help and exits 1).
+      std::string what = "the app `" + shell_join(ctx.argv) + "` failed with exit status " +
+                         std::to_string(app_status) + " during the profiling run";
+      if (!ctx.opt.allow_app_failure) {
+        throw Error(what + (last.empty() ? " and printed nothing" : "; its last output: " + last) +
+                    " (--allow-app-failure builds anyway)");
+      }
+      ctx.warnings.push_back(what);
     }
   });
   if (ctx.opt.show_clogs) {

@@ -35,6 +35,8 @@ void add_run_options(CLI::App* cmd, build::BuildOptions& o, std::string& continu
                   "when to end the run: probe, exec, exit, timeout:N, signal or enter "
                   "(default: probe when there are ports, else exit)");
   cmd->add_flag("--show-clogs", o.show_clogs, "show the app's output after the run");
+  cmd->add_flag("--allow-app-failure", o.allow_app_failure,
+                "build even when the app exits non-zero by itself (e.g. a CLI printing its help)");
   cmd->add_option("--probe-retries", o.probe_retries,
                   "connection attempts (0.5 s apart) while waiting for the app's port")
       ->capture_default_str();

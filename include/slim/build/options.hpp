@@ -37,7 +37,8 @@ struct BuildOptions {
   std::vector<std::string> exec_cmds; ///< --exec
   ContinueAfter continue_after;
   bool show_clogs = false;
-  int probe_retries = 60; ///< bounded wait for the port (0.5 s apart)
+  bool allow_app_failure = false; ///< --allow-app-failure: a non-zero exit of its own is no error
+  int probe_retries = 60;         ///< bounded wait for the port (0.5 s apart)
 
   // the profiling run
   std::vector<std::string> env; ///< KEY=VALUE
