@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <thread>
@@ -291,13 +292,24 @@ TEST_F(Fault, AnAppThatNeverOpensItsPortFailsAfterTheRetriesWithItsOutput) {
 
 TEST_F(Fault, AnAppThatIgnoresSigtermIsKilledAfterTheGraceAndTheBuildSucceeds) {
   auto started = std::chrono::steady_clock::now();
-  auto slim = start(
-      {"--cmd", "sh -c 'trap \"\" TERM; echo up; sleep 1000'", "--continue-after", "timeout:1"});
+  auto slim = start({"--cmd", "sh -c 'trap \"\" TERM; echo up; sleep 1000'", "--continue-after",
+                     "timeout:1", "--stop-timeout", "2"});
   auto rc = slim->wait(90s);
   ASSERT_TRUE(rc) << "slim hung on an app that ignores SIGTERM";
   EXPECT_EQ(*rc, 0) << slim->err();
-  // The sensor's grace period is 10 s; the verification run is removed by force.
+  // The grace period is --stop-timeout's 2 s (not the default 10); the verification run is
+  // removed by force.
   EXPECT_LT(std::chrono::steady_clock::now() - started, 45s);
+  std::ifstream in(m_dir / "report.json");
+  auto report = nlohmann::json::parse(in, nullptr, false);
+  double stop_seconds = -1;
+  for (const auto& t : report.value("timings", nlohmann::json::array())) {
+    if (t.value("pass", "") == "stop") {
+      stop_seconds = t.value("seconds", -1.0);
+    }
+  }
+  EXPECT_GE(stop_seconds, 1.9) << "the app ignores SIGTERM: the stop lasts the grace period";
+  EXPECT_LT(stop_seconds, 9.0) << "--stop-timeout 2 was not used";
   expect_nothing_left(slim->pid());
   EXPECT_NE(image_id(m_tag), "");
 }

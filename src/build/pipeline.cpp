@@ -238,6 +238,7 @@ ContainerSpec target_spec(const Context& ctx) {
   if (!stop_signal.empty()) {
     cmd.insert(cmd.end(), {"--stop-signal", stop_signal});
   }
+  cmd.insert(cmd.end(), {"--stop-grace", std::to_string(ctx.opt.stop_timeout)});
   cmd.emplace_back("--");
   cmd.insert(cmd.end(), ctx.argv.begin(), ctx.argv.end());
   return ContainerSpec{.image = ctx.source_id,
@@ -268,10 +269,13 @@ void run_and_exercise(Context& ctx) {
         ctx.warnings.push_back("`sensor ctl stop` failed: " + r.err);
       }
     }
-    auto status = target.wait(std::chrono::seconds(60));
+    // The grace period, then the report: a minute is plenty for the latter.
+    int limit = ctx.opt.stop_timeout + 60;
+    auto status = target.wait(std::chrono::seconds(limit));
     if (!status) {
       throw Error("the sensor in container `" + target.id().substr(0, 12) +
-                  "` did not finish within 60 s after it was told to stop");
+                  "` did not finish within " + std::to_string(limit) +
+                  " s after it was told to stop");
     }
     if (!ctx.original.app_exit && ctx.plan.continue_after.kind == ContinueAfter::Kind::exit) {
       ctx.original.app_exit = *status;

@@ -35,6 +35,9 @@ void add_run_options(CLI::App* cmd, build::BuildOptions& o, std::string& continu
                   "when to end the run: probe, exec, exit, timeout:N, signal or enter "
                   "(default: probe when there are ports, else exit)");
   cmd->add_flag("--show-clogs", o.show_clogs, "show the app's output after the run");
+  cmd->add_option("--stop-timeout", o.stop_timeout,
+                  "seconds the app gets to stop after the stop signal before SIGKILL (default 10)")
+      ->check(CLI::Range(0, 3600));
   cmd->add_flag("--allow-app-failure", o.allow_app_failure,
                 "build even when the app exits non-zero by itself (e.g. a CLI printing its help)");
   cmd->add_option("--probe-retries", o.probe_retries,

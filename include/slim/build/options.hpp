@@ -37,6 +37,7 @@ struct BuildOptions {
   std::vector<std::string> exec_cmds; ///< --exec
   ContinueAfter continue_after;
   bool show_clogs = false;
+  int stop_timeout = 10;          ///< --stop-timeout: seconds between the stop signal and SIGKILL
   bool allow_app_failure = false; ///< --allow-app-failure: a non-zero exit of its own is no error
   int probe_retries = 60;         ///< bounded wait for the port (0.5 s apart)
 
