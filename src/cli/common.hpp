@@ -5,7 +5,6 @@
 #include "slim/engine/client.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <optional>
 #include <string>
 

@@ -31,11 +31,12 @@ void run_squash(const GlobalOptions& global, const SquashOptions& o) {
                                            "slim squash " + o.image, work.path());
   std::vector<std::string> tags = {o.tag};
   if (!o.output_tar.empty()) {
-    auto archive = o.format == "oci" ? image::oci_archive(img, tags) : image::docker_archive(img, tags);
+    auto archive =
+        o.format == "oci" ? image::oci_archive(img, tags) : image::docker_archive(img, tags);
     archive.write_to(o.output_tar);
-    std::printf("wrote %s (%s archive, %zu layers -> 1, layer %s) image %s\n",
-                o.output_tar.c_str(), o.format.c_str(), src.layers.size(),
-                image::human_size(img.layer.size).c_str(), img.image_id.c_str());
+    std::printf("wrote %s (%s archive, %zu layers -> 1, layer %s) image %s\n", o.output_tar.c_str(),
+                o.format.c_str(), src.layers.size(), image::human_size(img.layer.size).c_str(),
+                img.image_id.c_str());
     return;
   }
   auto archive = image::docker_archive(img, tags);

@@ -5,10 +5,9 @@
 #include "slim/image/xray.hpp"
 #include "slim/util/temp_dir.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 namespace slim::cli {
 

@@ -5,7 +5,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>

@@ -6,7 +6,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -50,9 +49,7 @@ std::string member_name(const char* raw) {
 
 class OuterArchive {
 public:
-  explicit OuterArchive(std::filesystem::path path) : m_path(std::move(path)) {
-    scan();
-  }
+  explicit OuterArchive(std::filesystem::path path) : m_path(std::move(path)) { scan(); }
 
   bool has(const std::string& name) const { return lookup(name) != nullptr; }
 
@@ -115,7 +112,7 @@ private:
       throw Error("cannot read image archive `" + m_path.string() + "`: " + ec.message());
     }
     std::unique_ptr<struct archive, int (*)(struct archive*)> a(archive_read_new(),
-                                                                  archive_read_free);
+                                                                archive_read_free);
     archive_read_support_format_tar(a.get());
     if (archive_read_open_filename(a.get(), m_path.c_str(), 1 << 20) != ARCHIVE_OK) {
       throw Error("cannot read image archive `" + m_path.string() +
@@ -181,7 +178,9 @@ void check_digest(const std::string& what, const std::string& expected_hex,
   }
 }
 
-std::string blob_name(const std::string& digest) { return "blobs/sha256/" + digest_hex(digest); }
+std::string blob_name(const std::string& digest) {
+  return "blobs/sha256/" + digest_hex(digest);
+}
 
 // Reads one layer member: decompresses when needed, checks digests, applies it to the image.
 void load_layer(SourceImage& img, const OuterArchive& ar, const std::string& member,
@@ -200,7 +199,8 @@ void load_layer(SourceImage& img, const OuterArchive& ar, const std::string& mem
     if (fd < 0) {
       throw Error(errno_message("cannot open image archive", blob.path.string(), errno));
     }
-    ssize_t n = ::pread(fd, head, std::min<std::uint64_t>(4, blob.size), static_cast<off_t>(blob.offset));
+    ssize_t n =
+        ::pread(fd, head, std::min<std::uint64_t>(4, blob.size), static_cast<off_t>(blob.offset));
     ::close(fd);
     info.compression = detect_compression(head, n > 0 ? static_cast<std::size_t>(n) : 0);
   }
@@ -209,7 +209,8 @@ void load_layer(SourceImage& img, const OuterArchive& ar, const std::string& mem
     auto out = work_dir / ("layer-" + std::to_string(no) + ".tar");
     auto d = decompress_layer(blob, out);
     if (!d) {
-      throw Error("cannot read layer `" + member + "` of `" + ar.path().string() + "`: " + d.error());
+      throw Error("cannot read layer `" + member + "` of `" + ar.path().string() +
+                  "`: " + d.error());
     }
     if (blob_hex) {
       check_digest(member, *blob_hex, d.value().blob_sha256_hex);
@@ -222,8 +223,8 @@ void load_layer(SourceImage& img, const OuterArchive& ar, const std::string& mem
   }
   auto contents = read_layer(info.tar, no);
   if (!contents) {
-    throw Error("cannot read layer `" + member + "` of `" + ar.path().string() + "`: " +
-                contents.error());
+    throw Error("cannot read layer `" + member + "` of `" + ar.path().string() +
+                "`: " + contents.error());
   }
   LayerContents& c = contents.value();
   if (info.compression == Compression::none) {
@@ -241,8 +242,8 @@ void load_layer(SourceImage& img, const OuterArchive& ar, const std::string& mem
   info.file_bytes = c.file_bytes;
   auto applied = apply_layer(img.index, std::move(c), &img.waste);
   if (!applied) {
-    throw Error("cannot apply layer `" + member + "` of `" + ar.path().string() + "`: " +
-                applied.error());
+    throw Error("cannot apply layer `" + member + "` of `" + ar.path().string() +
+                "`: " + applied.error());
   }
   img.layers.push_back(std::move(info));
 }
@@ -314,8 +315,8 @@ SourceImage open_image_archive(const std::filesystem::path& archive,
                   std::to_string(img.config.diff_ids.size()) + " diff_ids");
     }
     for (const auto& layer : m.layers) {
-      load_layer(img, ar, layer,
-                 layer.rfind("blobs/", 0) == 0 ? promised_hex(layer) : std::nullopt, work_dir);
+      load_layer(img, ar, layer, layer.rfind("blobs/", 0) == 0 ? promised_hex(layer) : std::nullopt,
+                 work_dir);
     }
   } else if (ar.has("index.json")) {
     img.format = ArchiveFormat::oci;
