@@ -478,8 +478,14 @@ void write_and_load(Context& ctx, TagRollback& rollback) {
   }
   pass(ctx, "load", [&] {
     rollback.arm();
-    auto stream = image::docker_archive(*img, ctx.tags);
+    // Loaded untagged, then tagged: a load cut short by Ctrl-C may still complete inside the
+    // engine after the rollback has looked at the tags, and must not carry them then.
+    auto stream = image::docker_archive(*img, {});
     ctx.result_id = image::load_image(ctx.client, stream, img->image_id);
+    for (const auto& tag : ctx.tags) {
+      auto colon = tag.rfind(':'); // normalised: always REPO:TAG
+      ctx.client.tag_image(ctx.result_id, tag.substr(0, colon), tag.substr(colon + 1));
+    }
     auto inspected = ctx.client.inspect_image(ctx.result_id);
     ctx.result_size = inspected.value("Size", std::int64_t{0});
   });
