@@ -2,7 +2,7 @@
 // in its container and can write /.slim), under the default limits and under tiny ones, and
 // the sensor's JSON string writer read back by nlohmann::json. Checks: the limits hold on
 // every accepted report; valid UTF-8 written by the sensor reads back unchanged.
-#include "slim/build/sensor_report.hpp"
+#include "slim/keep/sensor_report.hpp"
 
 #include "sensor/json.hpp"
 
@@ -23,22 +23,22 @@ void check(bool ok, const char* what) {
   }
 }
 
-void parse_within(std::string_view text, const slim::build::ReportLimits& limits) {
-  auto report = slim::build::parse_sensor_report(text, limits);
+void parse_within(std::string_view text, const slim::keep::ReportLimits& limits) {
+  auto report = slim::keep::parse_sensor_report(text, limits);
   if (!report) {
     check(report.error().rfind("sensor report: ", 0) == 0, "errors start with `sensor report: `");
     return;
   }
   const auto& r = report.value();
   check(text.size() <= limits.max_bytes, "document under max_bytes");
-  check(r.version == slim::build::k_sensor_report_version, "version checked");
+  check(r.version == slim::keep::k_sensor_report_version, "version checked");
   check(r.files.size() <= limits.max_files, "files under max_files");
   for (const auto& f : r.files) {
     check(!f.path.empty() && f.path.front() == '/', "paths are absolute");
     check(f.path.size() <= limits.max_path, "paths under max_path");
     check(f.path.find('\0') == std::string::npos, "paths have no NUL");
-    for (const auto& name : slim::build::file_op_names(f.ops)) {
-      check(slim::build::file_op_from_name(name) != 0, "op names round-trip");
+    for (const auto& name : slim::keep::file_op_names(f.ops)) {
+      check(slim::keep::file_op_from_name(name) != 0, "op names round-trip");
     }
   }
   check(r.syscalls.size() <= limits.max_syscalls, "syscalls under max_syscalls");
@@ -53,7 +53,7 @@ void parse_within(std::string_view text, const slim::build::ReportLimits& limits
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   parse_within(text, {});
-  slim::build::ReportLimits tiny;
+  slim::keep::ReportLimits tiny;
   tiny.max_bytes = 2048;
   tiny.max_files = 3;
   tiny.max_path = 16;

@@ -1,7 +1,7 @@
-// `slim build` and `slim profile`: the option table; the work is in slim/build/pipeline.
+// `slim build` and `slim profile`: the option table; the work is in slim/pipeline.
 #include "common.hpp"
-#include "slim/build/options.hpp"
-#include "slim/build/pipeline.hpp"
+#include "slim/pipeline/options.hpp"
+#include "slim/pipeline/pipeline.hpp"
 #include "slim/util/shell_words.hpp"
 
 #include <memory>
@@ -11,7 +11,7 @@ namespace slim::cli {
 namespace {
 
 // Options shared by build and profile: how the app is run and exercised.
-void add_run_options(CLI::App* cmd, build::BuildOptions& o, std::string& continue_after,
+void add_run_options(CLI::App* cmd, pipeline::BuildOptions& o, std::string& continue_after,
                      std::string& entrypoint, std::string& command, bool& probe_on,
                      bool& probe_off) {
   cmd->add_option("IMAGE", o.image, "the image to minimise (name, name:tag or ID)")->required();
@@ -60,11 +60,11 @@ void add_run_options(CLI::App* cmd, build::BuildOptions& o, std::string& continu
   cmd->add_flag("--keep-temp", o.keep_temp, "keep the temporary directory (for debugging)");
 }
 
-void finish_options(build::BuildOptions& o, const std::string& continue_after,
+void finish_options(pipeline::BuildOptions& o, const std::string& continue_after,
                     const std::string& entrypoint, const std::string& command, bool probe_on,
                     bool probe_off) {
   if (!continue_after.empty()) {
-    o.continue_after = build::parse_continue_after(continue_after);
+    o.continue_after = pipeline::parse_continue_after(continue_after);
   }
   if (!entrypoint.empty()) {
     o.entrypoint = split_words(entrypoint);
@@ -83,7 +83,7 @@ void finish_options(build::BuildOptions& o, const std::string& continue_after,
 } // namespace
 
 void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) {
-  auto state = std::make_shared<build::BuildOptions>();
+  auto state = std::make_shared<pipeline::BuildOptions>();
   struct Extra {
     std::string continue_after, entrypoint, cmd, new_entrypoint, new_cmd;
     bool probe_on = false, probe_off = false, no_seccomp = false, no_verify = false, verify = false;
@@ -131,12 +131,12 @@ void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) 
     opts.seccomp = !extra->no_seccomp;
     opts.verify = !extra->no_verify;
     auto client = connect_engine(global);
-    exit_code = build::run_build(client, opts);
+    exit_code = pipeline::run_build(client, opts);
   });
 }
 
 void register_profile(CLI::App& app, const GlobalOptions& global, int& exit_code) {
-  auto state = std::make_shared<build::BuildOptions>();
+  auto state = std::make_shared<pipeline::BuildOptions>();
   struct Extra {
     std::string continue_after, entrypoint, cmd;
     bool probe_on = false, probe_off = false;
@@ -154,7 +154,7 @@ void register_profile(CLI::App& app, const GlobalOptions& global, int& exit_code
     opts.profile_only = true;
     opts.verify = false;
     auto client = connect_engine(global);
-    exit_code = build::run_build(client, opts);
+    exit_code = pipeline::run_build(client, opts);
   });
 }
 

@@ -1,9 +1,9 @@
 // last_output: the app's last lines as one line for error messages.
-#include "slim/build/exercise.hpp"
+#include "slim/pipeline/exercise.hpp"
 
 #include <gtest/gtest.h>
 
-namespace slim::build {
+namespace slim::pipeline {
 namespace {
 
 TEST(LastOutput, LastNonEmptyLinesJoinedOnOneLine) {
@@ -24,4 +24,4 @@ TEST(LastOutput, ControlCharactersAreBlankedAndLengthIsCapped) {
 }
 
 } // namespace
-} // namespace slim::build
+} // namespace slim::pipeline

@@ -1,10 +1,10 @@
-#include "slim/build/exercise.hpp"
-#include "slim/build/naming.hpp"
+#include "slim/pipeline/exercise.hpp"
+#include "slim/pipeline/naming.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-namespace slim::build {
+namespace slim::pipeline {
 namespace {
 
 TEST(Naming, ResultTagsAndProfilePaths) {
@@ -67,14 +67,14 @@ TEST(Exercise, PlanDefaults) {
   EXPECT_EQ(p.execs[0][0], "ls");
   // Probe requests without a port go to every port; none available is an error.
   o.exec_cmds.clear();
-  p = plan_exercise(o, {ProbeRequest{.method = "POST", .path = "/api", .port = 0}}, {80, 81},
+  p = plan_exercise(o, {probe::ProbeRequest{.method = "POST", .path = "/api", .port = 0}}, {80, 81},
                     std::nullopt, true);
   ASSERT_EQ(p.probes.size(), 2u);
   EXPECT_EQ(p.probes[0].method, "POST");
-  EXPECT_THROW(plan_exercise(o, {ProbeRequest{.port = 0}}, {}, std::nullopt, true), Error);
+  EXPECT_THROW(plan_exercise(o, {probe::ProbeRequest{.port = 0}}, {}, std::nullopt, true), Error);
   o.http_probe = false;
   EXPECT_TRUE(plan_exercise(o, {}, {80}, std::nullopt, true).probes.empty());
 }
 
 } // namespace
-} // namespace slim::build
+} // namespace slim::pipeline

@@ -1,14 +1,13 @@
-#include "slim/build/container_run.hpp"
-#include "slim/build/observation.hpp"
-#include "slim/build/options.hpp"
-#include "slim/build/sidecar.hpp"
+#include "slim/pipeline/container_run.hpp"
+#include "slim/pipeline/options.hpp"
+#include "slim/pipeline/sidecar.hpp"
 #include "slim/util/sha256.hpp"
 #include "slim/util/small_tar.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-namespace slim::build {
+namespace slim::pipeline {
 namespace {
 
 TEST(ContinueAfter, Parses) {
@@ -65,61 +64,5 @@ TEST(Sidecar, ArchiveIsDeterministicAndWellFormed) {
   EXPECT_EQ(extract_from_small_tar(layer, "sensor", 1 << 20).value(), "SENSOR-BYTES");
 }
 
-TEST(Probe, UrlAndParse) {
-  ProbeRequest r{.method = "POST", .path = "api", .port = 8080, .protocol = "https"};
-  EXPECT_EQ(r.url(), "https://127.0.0.1:8080/api");
-  auto ok = parse_probe_line(
-      r, "noise\n{\"url\":\"x\",\"status\":201,\"size\":5,\"sha256\":\"ab\",\"time_ms\":1.5}\n");
-  ASSERT_TRUE(ok.ok());
-  EXPECT_EQ(*ok.status, 201);
-  EXPECT_EQ(ok.size, 5);
-  EXPECT_EQ(ok.sha256, "ab");
-  auto err =
-      parse_probe_line(r, "{\"url\":\"x\",\"error\":\"connection refused after 3 retries\"}");
-  EXPECT_FALSE(err.ok());
-  EXPECT_EQ(err.error, "connection refused after 3 retries");
-  auto junk = parse_probe_line(r, "Segmentation fault");
-  EXPECT_FALSE(junk.ok());
-  EXPECT_NE(junk.error.find("Segmentation fault"), std::string::npos);
-  EXPECT_FALSE(parse_probe_line(r, "").ok());
-}
-
-ProbeOutcome answer(int status, std::string sha) {
-  ProbeOutcome p;
-  p.request = ProbeRequest{};
-  p.status = status;
-  p.sha256 = std::move(sha);
-  return p;
-}
-
-TEST(CompareObservations, StatusesBodiesExecsAndExit) {
-  Observation orig;
-  orig.probes.push_back({answer(200, "aa"), answer(200, "aa")}); // stable body
-  orig.probes.push_back({answer(200, "bb"), answer(200, "cc")}); // changing body
-  orig.execs.push_back({"check", 0, "ok\n"});
-  orig.app_exit = 0;
-  Observation same = orig;
-  EXPECT_TRUE(compare_observations(orig, same).empty());
-
-  Observation changed = orig;
-  changed.probes[0].first = answer(200, "zz"); // stable body differs -> reported
-  changed.probes[1].first = answer(200, "dd"); // unstable body differs -> fine
-  auto d = compare_observations(orig, changed);
-  ASSERT_EQ(d.size(), 1u);
-  EXPECT_NE(d[0].what.find("body"), std::string::npos);
-
-  Observation broken = orig;
-  broken.probes[1].first = ProbeOutcome{};
-  broken.probes[1].first.error = "connection refused";
-  broken.execs[0].exit_code = 127;
-  broken.app_exit = 1;
-  d = compare_observations(orig, broken);
-  ASSERT_EQ(d.size(), 3u);
-  EXPECT_EQ(d[0].original, "status 200");
-  EXPECT_NE(d[0].result.find("connection refused"), std::string::npos);
-  EXPECT_EQ(d[1].what, "exec `check`: exit code");
-  EXPECT_EQ(d[2].result, "1");
-}
-
 } // namespace
-} // namespace slim::build
+} // namespace slim::pipeline

@@ -1,0 +1,54 @@
+#pragma once
+// Exercising a running container the same way in the profiling run and in the verification
+// run: HTTP probes from the sidecar, --exec commands and the HEALTHCHECK inside the container,
+// then waiting as --continue-after says.
+
+#include "slim/pipeline/container_run.hpp"
+#include "slim/pipeline/options.hpp"
+#include "slim/pipeline/sidecar.hpp"
+#include "slim/verify/observation.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace slim::pipeline {
+
+/// What to do with a started container (pure data, made once and used for both runs).
+struct ExercisePlan {
+  std::vector<probe::ProbeRequest> probes;
+  /// Commands to run inside, as argv (already wrapped in `/bin/sh -c` when the image has a shell).
+  std::vector<std::vector<std::string>> execs;
+  std::vector<std::string> exec_labels; ///< how each exec is named in messages and the report
+  ContinueAfter continue_after;         ///< never `automatic` here
+  int probe_retries = 60;
+  int exit_timeout_seconds = 600; ///< bound for waiting on the app's exit
+};
+
+/// The exposed TCP ports of an image ("80/tcp", "8080") as numbers, sorted; others are skipped.
+std::vector<int> tcp_ports(const std::vector<std::string>& exposed_ports);
+
+/// The HEALTHCHECK's command as argv (CMD or CMD-SHELL), or nullopt for none/NONE.
+std::optional<std::vector<std::string>> healthcheck_argv(const nlohmann::json& healthcheck);
+
+/// Builds the plan from the options, the probe requests (already parsed from --http-probe-cmd
+/// and the file), the image's ports and healthcheck, and whether the image has /bin/sh.
+ExercisePlan plan_exercise(const BuildOptions& options,
+                           std::vector<probe::ProbeRequest> probe_requests,
+                           const std::vector<int>& image_ports,
+                           const std::optional<std::vector<std::string>>& healthcheck,
+                           bool image_has_shell);
+
+/// The last `lines` non-empty lines of an app's output on one line (joined with " | ", control
+/// characters blanked, at most `max_chars` from the end) for error messages (pure, unit tested).
+std::string last_output(const std::string& logs, std::size_t lines = 3,
+                        std::size_t max_chars = 300);
+
+/// Runs the plan against `target` (started). With `sensor`, exec commands run through
+/// `/.slim/sensor exec --` so their files and syscalls are recorded, and each probe is sent twice
+/// (to tell stable bodies). Throws slim::Error when the app dies before it could be exercised, and
+/// (with `sensor`) when no probe got an answer (the message has the app's last output).
+verify::Observation exercise(engine::Client& client, ContainerRun& target, const ExercisePlan& plan,
+                             const std::string& sidecar_image, bool sensor);
+
+} // namespace slim::pipeline

@@ -1,0 +1,65 @@
+#pragma once
+// Everything `slim build` and `slim profile` take from the command line, as plain data.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace slim::pipeline {
+
+/// When the profiling run ends (--continue-after).
+struct ContinueAfter {
+  enum class Kind { automatic, probe, exec, exit, timeout, signal, enter };
+  Kind kind = Kind::automatic; ///< automatic: probe when there are ports, else exit
+  int seconds = 0;             ///< timeout:N, and the upper bound for `exit`
+};
+
+/// Parses `probe|exec|exit|timeout:N|signal|enter`; throws slim::Error on anything else.
+ContinueAfter parse_continue_after(const std::string& text);
+
+struct BuildOptions {
+  std::string image;         ///< the source image (name or ID)
+  bool profile_only = false; ///< `slim profile`: report + seccomp, no image
+
+  // outputs
+  std::vector<std::string> tags; ///< --tag (default REPO.slim:TAG)
+  std::string report_path = "slim.report.json";
+  std::string seccomp_path;             ///< --seccomp-profile (default REPO-seccomp.json)
+  bool seccomp = true;                  ///< false with --no-seccomp
+  std::string output_tar;               ///< --output-tar: write the image there instead of loading
+  std::string output_format = "docker"; ///< docker | oci
+
+  // exercising the app
+  std::optional<bool> http_probe;           ///< --http-probe / --http-probe=false
+  std::vector<std::string> http_probe_cmds; ///< 'METHOD /path'
+  std::string http_probe_cmd_file;
+  std::vector<int> http_probe_ports;
+  std::vector<std::string> exec_cmds; ///< --exec
+  ContinueAfter continue_after;
+  bool show_clogs = false;
+  int stop_timeout = 10;          ///< --stop-timeout: seconds between the stop signal and SIGKILL
+  bool allow_app_failure = false; ///< --allow-app-failure: a non-zero exit of its own is no error
+  int probe_retries = 60;         ///< bounded wait for the port (0.5 s apart)
+
+  // the profiling run
+  std::vector<std::string> env; ///< KEY=VALUE
+  std::optional<std::string> workdir, user, network;
+  std::optional<std::vector<std::string>> entrypoint, cmd;
+  std::vector<std::string> mounts; ///< SRC:DST[:ro]
+  std::string sensor_mode = "both";
+  std::string sensor_path; ///< host path of the static sensor binary
+
+  // what to keep
+  std::vector<std::string> include_paths, include_bins, exclude_patterns;
+  bool include_shell = false;
+
+  // the new image
+  std::optional<std::vector<std::string>> new_entrypoint, new_cmd;
+  std::vector<std::string> new_env, new_labels, new_expose;
+  std::optional<std::string> new_workdir;
+
+  bool verify = true;
+  bool keep_temp = false;
+};
+
+} // namespace slim::pipeline

@@ -1,0 +1,39 @@
+#include "slim/pipeline/options.hpp"
+
+#include "slim/util/error.hpp"
+
+#include <charconv>
+
+namespace slim::pipeline {
+
+ContinueAfter parse_continue_after(const std::string& text) {
+  using K = ContinueAfter::Kind;
+  if (text == "probe") {
+    return {K::probe, 0};
+  }
+  if (text == "exec") {
+    return {K::exec, 0};
+  }
+  if (text == "exit") {
+    return {K::exit, 0};
+  }
+  if (text == "signal") {
+    return {K::signal, 0};
+  }
+  if (text == "enter") {
+    return {K::enter, 0};
+  }
+  if (text.rfind("timeout:", 0) == 0) {
+    int n = 0;
+    const char* b = text.data() + 8;
+    const char* e = text.data() + text.size();
+    auto [p, ec] = std::from_chars(b, e, n);
+    if (ec == std::errc() && p == e && n > 0) {
+      return {K::timeout, n};
+    }
+  }
+  throw Error("invalid --continue-after `" + text +
+              "`: expected probe, exec, exit, timeout:SECONDS, signal or enter");
+}
+
+} // namespace slim::pipeline

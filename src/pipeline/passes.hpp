@@ -1,0 +1,36 @@
+#pragma once
+// The passes of `slim build` (one file each or per group), in the order run_build calls them.
+// Private to src/pipeline.
+
+#include "context.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace slim::pipeline {
+
+class TagRollback;
+
+/// inspect: the image's config, ID and size, the result tags (and what they named before), the
+/// profile path and the app's argv.
+void inspect_pass(Context& ctx);
+/// export: streams image `id` into `dir` and flattens it, on a connection of its own (it may run
+/// on another thread while the app is profiled).
+image::SourceImage export_source(const engine::Client& client, const std::string& id,
+                                 const std::filesystem::path& dir);
+/// Reads the sensor, plans the exercise, loads the probe sidecar when there are probes.
+void prepare_run(Context& ctx);
+/// run + exercise + stop: the profiling container from start to report.
+void run_and_exercise(Context& ctx);
+/// keep: the keep set from the index, the report and the flags.
+void keep_pass(Context& ctx);
+/// write (+ output) + load: the one-layer image, tagged; arms `rollback` before the load.
+void write_and_load(Context& ctx, TagRollback& rollback);
+/// seccomp: the profile from the report's calls, written to ctx.seccomp_path.
+void seccomp_pass(Context& ctx);
+/// verify: the slim image run under the profile with the same plan, compared.
+void verify_pass(Context& ctx);
+/// report: slim.report.json.
+void report_pass(Context& ctx);
+
+} // namespace slim::pipeline

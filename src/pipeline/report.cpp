@@ -1,0 +1,104 @@
+#include "slim/pipeline/report.hpp"
+
+namespace slim::pipeline {
+namespace {
+
+const char* type_name(image::EntryType t) {
+  switch (t) {
+  case image::EntryType::regular:
+    return "file";
+  case image::EntryType::directory:
+    return "dir";
+  case image::EntryType::symlink:
+    return "symlink";
+  case image::EntryType::hardlink:
+    return "hardlink";
+  case image::EntryType::char_device:
+    return "char";
+  case image::EntryType::block_device:
+    return "block";
+  case image::EntryType::fifo:
+    return "fifo";
+  }
+  return "other";
+}
+
+} // namespace
+
+std::optional<double> BuildReport::ratio() const {
+  if (source_size > 0 && result_size > 0) {
+    return static_cast<double>(source_size) / static_cast<double>(result_size);
+  }
+  return std::nullopt;
+}
+
+nlohmann::json to_json(const BuildReport& r) {
+  using nlohmann::json;
+  json j = json::object();
+  j["version"] = k_build_report_version;
+  j["slim_version"] = SLIM_VERSION;
+  j["source"] = {{"image", r.source_image}, {"id", r.source_id}, {"size", r.source_size}};
+  j["result"] = {{"tags", r.result_tags}, {"id", r.result_id}, {"size", r.result_size}};
+  if (auto ratio = r.ratio()) {
+    j["ratio"] = *ratio;
+  } else {
+    j["ratio"] = nullptr;
+  }
+  json paths = json::array();
+  json excluded = json::array();
+  if (r.keep != nullptr) {
+    for (const auto& [path, reason] : r.keep->paths) {
+      json p = {{"path", path},
+                {"reason", to_string(reason.kind)},
+                {"detail", reason.detail},
+                {"why", describe(reason)}};
+      if (r.index != nullptr) {
+        if (const image::Entry* e = r.index->find(path)) {
+          p["type"] = type_name(e->type);
+          if (e->type == image::EntryType::regular) {
+            p["size"] = e->size;
+          }
+        }
+      }
+      paths.push_back(std::move(p));
+    }
+    excluded = r.keep->excluded;
+    json kept = {{"paths", r.keep->paths.size()},
+                 {"skipped_not_in_image", r.keep->skipped_not_in_image},
+                 {"skipped_blocked", r.keep->skipped_blocked}};
+    if (r.index != nullptr) {
+      keep::KeepStats s = keep::keep_stats(*r.index, *r.keep);
+      kept["files"] = s.files;
+      kept["dirs"] = s.dirs;
+      kept["symlinks"] = s.symlinks;
+      kept["others"] = s.others;
+      kept["bytes"] = s.bytes;
+      kept["source_paths"] = r.index->size();
+    }
+    j["kept"] = std::move(kept);
+  } else {
+    j["kept"] = nullptr;
+  }
+  j["paths"] = std::move(paths);
+  j["excluded"] = std::move(excluded);
+  j["syscalls"] = r.syscalls;
+  j["seccomp"] = {{"profile", r.seccomp_profile}, {"added_by_runtime", r.seccomp_added_by_runtime}};
+  json probes = json::object();
+  probes["original"] = r.original != nullptr ? to_json(*r.original) : json(nullptr);
+  probes["result"] = r.verified != nullptr ? to_json(*r.verified) : json(nullptr);
+  j["probes"] = std::move(probes);
+  json diffs = json::array();
+  for (const auto& d : r.differences) {
+    diffs.push_back(to_json(d));
+  }
+  j["differences"] = std::move(diffs);
+  json timings = json::array();
+  for (const auto& [pass, seconds] : r.timings) {
+    timings.push_back({{"pass", pass}, {"seconds", seconds}});
+  }
+  j["timings"] = std::move(timings);
+  j["warnings"] = r.warnings;
+  return j;
+}
+
+} // namespace slim::pipeline

@@ -1,0 +1,44 @@
+// report: slim.report.json.
+#include "host_files.hpp"
+#include "passes.hpp"
+#include "slim/pipeline/report.hpp"
+
+namespace slim::pipeline {
+
+void report_pass(Context& ctx) {
+  BuildReport r;
+  r.source_image = ctx.opt.image;
+  r.source_id = ctx.source_id;
+  r.source_size = ctx.source_size;
+  r.result_tags = ctx.tags;
+  r.result_id = ctx.result_id;
+  r.result_size = ctx.result_size;
+  if (!ctx.opt.profile_only) {
+    r.keep = &ctx.keep;
+    r.index = &ctx.source.index;
+  }
+  r.syscalls = ctx.report.syscalls;
+  r.seccomp_profile = ctx.opt.seccomp ? ctx.seccomp_path : "";
+  r.seccomp_added_by_runtime = ctx.seccomp_added;
+  r.original = &ctx.original;
+  r.verified = ctx.verified ? &*ctx.verified : nullptr;
+  r.differences = ctx.differences;
+  r.timings = ctx.timings;
+  r.warnings = ctx.warnings;
+  nlohmann::json j = to_json(r);
+  j["target"] = {{"argv", ctx.argv},
+                 {"exit_status", ctx.report.exit_status ? nlohmann::json(*ctx.report.exit_status)
+                                                        : nlohmann::json()}};
+  if (ctx.opt.profile_only) {
+    j["files"] = nlohmann::json::array();
+    for (const auto& f : ctx.report.files) {
+      j["files"].push_back(
+          {{"path", f.path}, {"ops", keep::file_op_names(f.ops)}, {"from_exec", f.from_exec}});
+    }
+  }
+  // Paths need not be UTF-8: invalid bytes become U+FFFD instead of failing the report.
+  write_host_file(ctx.opt.report_path,
+                  j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+} // namespace slim::pipeline

@@ -1,0 +1,39 @@
+// verify: the slim image, under its profile and without the sensor, exercised as the original
+// was; every difference is named.
+#include "passes.hpp"
+
+namespace slim::pipeline {
+
+void verify_pass(Context& ctx) {
+  ContainerSpec spec{.image = ctx.result_id,
+                     .entrypoint = ctx.opt.new_entrypoint ? std::nullopt : ctx.opt.entrypoint,
+                     .cmd = ctx.opt.new_cmd || ctx.opt.new_entrypoint ? std::nullopt : ctx.opt.cmd,
+                     .env = ctx.opt.env,
+                     .user = ctx.opt.user,
+                     .workdir = ctx.opt.workdir,
+                     .network = ctx.opt.network.value_or("none"),
+                     .binds = ctx.opt.mounts,
+                     .role = "verify"};
+  if (ctx.opt.seccomp) {
+    spec.security_opt.push_back("seccomp=" + ctx.seccomp_json);
+  }
+  ContainerRun run(ctx.client, spec);
+  run.start();
+  try {
+    ctx.verified = exercise(ctx.client, run, ctx.plan, ctx.sidecar, false);
+  } catch (const Error& e) {
+    // The slim image died or could not be exercised: that is a verification failure.
+    ctx.verified = verify::Observation{};
+    ctx.differences.push_back({"the slim image's run", "ran", e.what()});
+    std::string logs = run.logs(20);
+    if (!logs.empty()) {
+      ctx.warnings.push_back("the slim image's last output: " + logs);
+    }
+    return;
+  }
+  for (auto& d : verify::compare_observations(ctx.original, *ctx.verified)) {
+    ctx.differences.push_back(std::move(d));
+  }
+}
+
+} // namespace slim::pipeline
