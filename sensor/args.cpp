@@ -66,6 +66,158 @@ CommandResult fail(std::string message) {
   return CommandResult::fail(std::move(message));
 }
 
+// `run [OPTIONS] -- CMD...` and `exec [OPTIONS] -- CMD...` (args[0] is the subcommand).
+CommandResult parse_run_or_exec(const std::vector<std::string>& args) {
+  Command cmd;
+  std::string error;
+  const std::string& sub = args[0];
+  bool is_run = sub == "run";
+  cmd.kind = is_run ? Command::Kind::run : Command::Kind::exec;
+  Cursor c(args, 1);
+  while (!c.done()) {
+    if (c.peek() == "--") {
+      c.next();
+      break;
+    }
+    if (auto v = c.take("--user", error)) {
+      (is_run ? cmd.run.user : cmd.exec.user) = *v;
+    } else if (auto w = c.take("--workdir", error)) {
+      (is_run ? cmd.run.workdir : cmd.exec.workdir) = *w;
+    } else if (!error.empty()) {
+      return fail(error);
+    } else if (!is_run) {
+      if (c.peek().starts_with("-")) {
+        return fail("unknown option `" + c.peek() + "` for exec");
+      }
+      break;
+    } else if (auto r = c.take("--report", error)) {
+      cmd.run.report = *r;
+    } else if (auto m = c.take("--mode", error)) {
+      if (*m == "both") {
+        cmd.run.mode = Mode::both;
+      } else if (*m == "fanotify") {
+        cmd.run.mode = Mode::fanotify;
+      } else if (*m == "ptrace") {
+        cmd.run.mode = Mode::ptrace;
+      } else {
+        return fail("unknown --mode `" + *m + "` (both, fanotify or ptrace)");
+      }
+    } else if (auto s = c.take("--stop-signal", error)) {
+      auto sig = parse_signal(*s);
+      if (!sig) {
+        return fail("unknown signal `" + *s + "`");
+      }
+      cmd.run.stop_signal = *sig;
+    } else if (auto g = c.take("--stop-grace", error)) {
+      auto secs = parse_seconds(*g);
+      if (!secs) {
+        return fail("bad --stop-grace `" + *g + "` (seconds)");
+      }
+      cmd.run.stop_grace = *secs;
+    } else if (!error.empty()) {
+      return fail(error);
+    } else if (c.peek().starts_with("-")) {
+      return fail("unknown option `" + c.peek() + "` for run");
+    } else {
+      break;
+    }
+  }
+  auto rest = c.rest();
+  if (rest.empty()) {
+    return fail(sub + ": no command given (" + sub + " [OPTIONS] -- CMD [ARG...])");
+  }
+  (is_run ? cmd.run.argv : cmd.exec.argv) = std::move(rest);
+  return cmd;
+}
+
+// `ctl stop [--signal SIG] [--grace SECONDS]`.
+CommandResult parse_ctl(const std::vector<std::string>& args) {
+  Command cmd;
+  std::string error;
+  cmd.kind = Command::Kind::ctl;
+  if (args.size() < 2 || args[1] != "stop") {
+    return fail("ctl: unknown action (ctl stop [--signal SIG] [--grace SECONDS])");
+  }
+  cmd.ctl.action = "stop";
+  Cursor c(args, 2);
+  while (!c.done()) {
+    if (auto s = c.take("--signal", error)) {
+      auto sig = parse_signal(*s);
+      if (!sig) {
+        return fail("unknown signal `" + *s + "`");
+      }
+      cmd.ctl.signal = *sig;
+    } else if (auto g = c.take("--grace", error)) {
+      auto secs = parse_seconds(*g);
+      if (!secs) {
+        return fail("bad --grace `" + *g + "` (seconds)");
+      }
+      cmd.ctl.grace = *secs;
+    } else {
+      return fail(error.empty() ? "ctl stop: unknown argument `" + c.peek() + "`" : error);
+    }
+  }
+  return cmd;
+}
+
+// `probe URL [OPTIONS]`.
+CommandResult parse_probe(const std::vector<std::string>& args) {
+  Command cmd;
+  std::string error;
+  cmd.kind = Command::Kind::probe;
+  Cursor c(args, 1);
+  bool method_given = false;
+  while (!c.done()) {
+    if (auto m = c.take("--method", error)) {
+      cmd.probe.method = *m;
+      method_given = true;
+    } else if (auto h = c.take("--header", error)) {
+      if (h->find(':') == std::string::npos) {
+        return fail("bad --header `" + *h + "` (Name: value)");
+      }
+      cmd.probe.headers.push_back(*h);
+    } else if (auto d = c.take("--data", error)) {
+      cmd.probe.data = *d;
+    } else if (auto t = c.take("--timeout", error)) {
+      auto secs = parse_seconds(*t);
+      if (!secs || *secs == 0) {
+        return fail("bad --timeout `" + *t + "` (seconds)");
+      }
+      cmd.probe.timeout = *secs;
+    } else if (auto r = c.take("--retries", error)) {
+      auto n = parse_seconds(*r);
+      if (!n || *n != static_cast<int>(*n)) {
+        return fail("bad --retries `" + *r + "` (a count)");
+      }
+      cmd.probe.retries = static_cast<int>(*n);
+    } else if (auto rd = c.take("--retry-delay", error)) {
+      auto secs = parse_seconds(*rd);
+      if (!secs) {
+        return fail("bad --retry-delay `" + *rd + "` (seconds)");
+      }
+      cmd.probe.retry_delay = *secs;
+    } else if (!error.empty()) {
+      return fail(error);
+    } else if (c.peek().starts_with("--")) {
+      return fail("probe: unknown option `" + c.peek() + "`");
+    } else if (cmd.probe.url.empty()) {
+      cmd.probe.url = c.next();
+    } else {
+      return fail("probe: more than one URL (`" + c.peek() + "`)");
+    }
+  }
+  if (!error.empty()) {
+    return fail(error);
+  }
+  if (cmd.probe.url.empty()) {
+    return fail("probe: no URL given");
+  }
+  if (!method_given && cmd.probe.data) {
+    cmd.probe.method = "POST";
+  }
+  return cmd;
+}
+
 } // namespace
 
 const char* mode_name(Mode mode) {
@@ -107,146 +259,15 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
     cmd.kind = Command::Kind::version;
     return cmd;
   }
-  std::string error;
   const std::string& sub = args[0];
   if (sub == "run" || sub == "exec") {
-    bool is_run = sub == "run";
-    cmd.kind = is_run ? Command::Kind::run : Command::Kind::exec;
-    Cursor c(args, 1);
-    while (!c.done()) {
-      if (c.peek() == "--") {
-        c.next();
-        break;
-      }
-      if (auto v = c.take("--user", error)) {
-        (is_run ? cmd.run.user : cmd.exec.user) = *v;
-      } else if (auto w = c.take("--workdir", error)) {
-        (is_run ? cmd.run.workdir : cmd.exec.workdir) = *w;
-      } else if (!error.empty()) {
-        return fail(error);
-      } else if (!is_run) {
-        if (c.peek().starts_with("-")) {
-          return fail("unknown option `" + c.peek() + "` for exec");
-        }
-        break;
-      } else if (auto r = c.take("--report", error)) {
-        cmd.run.report = *r;
-      } else if (auto m = c.take("--mode", error)) {
-        if (*m == "both") {
-          cmd.run.mode = Mode::both;
-        } else if (*m == "fanotify") {
-          cmd.run.mode = Mode::fanotify;
-        } else if (*m == "ptrace") {
-          cmd.run.mode = Mode::ptrace;
-        } else {
-          return fail("unknown --mode `" + *m + "` (both, fanotify or ptrace)");
-        }
-      } else if (auto s = c.take("--stop-signal", error)) {
-        auto sig = parse_signal(*s);
-        if (!sig) {
-          return fail("unknown signal `" + *s + "`");
-        }
-        cmd.run.stop_signal = *sig;
-      } else if (auto g = c.take("--stop-grace", error)) {
-        auto secs = parse_seconds(*g);
-        if (!secs) {
-          return fail("bad --stop-grace `" + *g + "` (seconds)");
-        }
-        cmd.run.stop_grace = *secs;
-      } else if (!error.empty()) {
-        return fail(error);
-      } else if (c.peek().starts_with("-")) {
-        return fail("unknown option `" + c.peek() + "` for run");
-      } else {
-        break;
-      }
-    }
-    auto rest = c.rest();
-    if (rest.empty()) {
-      return fail(sub + ": no command given (" + sub + " [OPTIONS] -- CMD [ARG...])");
-    }
-    (is_run ? cmd.run.argv : cmd.exec.argv) = std::move(rest);
-    return cmd;
+    return parse_run_or_exec(args);
   }
   if (sub == "ctl") {
-    cmd.kind = Command::Kind::ctl;
-    if (args.size() < 2 || args[1] != "stop") {
-      return fail("ctl: unknown action (ctl stop [--signal SIG] [--grace SECONDS])");
-    }
-    cmd.ctl.action = "stop";
-    Cursor c(args, 2);
-    while (!c.done()) {
-      if (auto s = c.take("--signal", error)) {
-        auto sig = parse_signal(*s);
-        if (!sig) {
-          return fail("unknown signal `" + *s + "`");
-        }
-        cmd.ctl.signal = *sig;
-      } else if (auto g = c.take("--grace", error)) {
-        auto secs = parse_seconds(*g);
-        if (!secs) {
-          return fail("bad --grace `" + *g + "` (seconds)");
-        }
-        cmd.ctl.grace = *secs;
-      } else {
-        return fail(error.empty() ? "ctl stop: unknown argument `" + c.peek() + "`" : error);
-      }
-    }
-    return cmd;
+    return parse_ctl(args);
   }
   if (sub == "probe") {
-    cmd.kind = Command::Kind::probe;
-    Cursor c(args, 1);
-    bool method_given = false;
-    while (!c.done()) {
-      if (auto m = c.take("--method", error)) {
-        cmd.probe.method = *m;
-        method_given = true;
-      } else if (auto h = c.take("--header", error)) {
-        if (h->find(':') == std::string::npos) {
-          return fail("bad --header `" + *h + "` (Name: value)");
-        }
-        cmd.probe.headers.push_back(*h);
-      } else if (auto d = c.take("--data", error)) {
-        cmd.probe.data = *d;
-      } else if (auto t = c.take("--timeout", error)) {
-        auto secs = parse_seconds(*t);
-        if (!secs || *secs == 0) {
-          return fail("bad --timeout `" + *t + "` (seconds)");
-        }
-        cmd.probe.timeout = *secs;
-      } else if (auto r = c.take("--retries", error)) {
-        auto n = parse_seconds(*r);
-        if (!n || *n != static_cast<int>(*n)) {
-          return fail("bad --retries `" + *r + "` (a count)");
-        }
-        cmd.probe.retries = static_cast<int>(*n);
-      } else if (auto rd = c.take("--retry-delay", error)) {
-        auto secs = parse_seconds(*rd);
-        if (!secs) {
-          return fail("bad --retry-delay `" + *rd + "` (seconds)");
-        }
-        cmd.probe.retry_delay = *secs;
-      } else if (!error.empty()) {
-        return fail(error);
-      } else if (c.peek().starts_with("--")) {
-        return fail("probe: unknown option `" + c.peek() + "`");
-      } else if (cmd.probe.url.empty()) {
-        cmd.probe.url = c.next();
-      } else {
-        return fail("probe: more than one URL (`" + c.peek() + "`)");
-      }
-    }
-    if (!error.empty()) {
-      return fail(error);
-    }
-    if (cmd.probe.url.empty()) {
-      return fail("probe: no URL given");
-    }
-    if (!method_given && cmd.probe.data) {
-      cmd.probe.method = "POST";
-    }
-    return cmd;
+    return parse_probe(args);
   }
   return fail("unknown command `" + sub + "` (run, exec, ctl, probe, --version)");
 }
