@@ -68,6 +68,7 @@ struct Context {
   // verify
   std::optional<verify::Observation> verified;
   std::vector<verify::Difference> differences;
+  std::vector<verify::Drift> drift; ///< differences tolerated as a working app's drift
 };
 
 /// Runs one pass: checks for Ctrl-C, hits the test pause point, times it and logs it.

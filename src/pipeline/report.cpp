@@ -92,6 +92,11 @@ nlohmann::json to_json(const BuildReport& r) {
     diffs.push_back(to_json(d));
   }
   j["differences"] = std::move(diffs);
+  json drift = json::array();
+  for (const auto& d : r.drift) {
+    drift.push_back(to_json(d));
+  }
+  j["drift"] = std::move(drift);
   json timings = json::array();
   for (const auto& [pass, seconds] : r.timings) {
     timings.push_back({{"pass", pass}, {"seconds", seconds}});

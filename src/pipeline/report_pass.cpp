@@ -23,6 +23,7 @@ void report_pass(Context& ctx) {
   r.original = &ctx.original;
   r.verified = ctx.verified ? &*ctx.verified : nullptr;
   r.differences = ctx.differences;
+  r.drift = ctx.drift;
   r.timings = ctx.timings;
   r.warnings = ctx.warnings;
   nlohmann::json j = to_json(r);

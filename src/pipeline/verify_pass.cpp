@@ -31,9 +31,11 @@ void verify_pass(Context& ctx) {
     }
     return;
   }
-  for (auto& d : verify::compare_observations(ctx.original, *ctx.verified)) {
+  auto comparison = verify::compare_observations(ctx.original, *ctx.verified);
+  for (auto& d : comparison.differences) {
     ctx.differences.push_back(std::move(d));
   }
+  ctx.drift = std::move(comparison.drift);
 }
 
 } // namespace slim::pipeline

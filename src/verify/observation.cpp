@@ -22,9 +22,10 @@ std::string clip(const std::string& s) {
 }
 } // namespace
 
-std::vector<Difference> compare_observations(const Observation& original,
-                                             const Observation& result) {
-  std::vector<Difference> diffs;
+Comparison compare_observations(const Observation& original, const Observation& result,
+                                const CompareOptions& /*options*/) {
+  Comparison c;
+  std::vector<Difference>& diffs = c.differences;
   for (std::size_t i = 0; i < original.probes.size(); ++i) {
     const auto& o = original.probes[i];
     const std::string what = o.first.request.describe();
@@ -62,7 +63,7 @@ std::vector<Difference> compare_observations(const Observation& original,
   } else if (original.app_exit && !result.app_exit) {
     diffs.push_back({"the app's exit status", std::to_string(*original.app_exit), "did not exit"});
   }
-  return diffs;
+  return c;
 }
 
 nlohmann::json to_json(const Observation& o) {
@@ -83,7 +84,15 @@ nlohmann::json to_json(const Observation& o) {
 }
 
 nlohmann::json to_json(const Difference& d) {
-  return {{"what", d.what}, {"original", d.original}, {"result", d.result}};
+  nlohmann::json j = {{"what", d.what}, {"original", d.original}, {"result", d.result}};
+  if (!d.diff.empty()) {
+    j["diff"] = d.diff;
+  }
+  return j;
+}
+
+nlohmann::json to_json(const Drift& d) {
+  return {{"what", d.what}, {"tolerated", d.how}};
 }
 
 } // namespace slim::verify

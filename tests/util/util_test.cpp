@@ -113,3 +113,29 @@ TEST(Progress, CountsAndFormats) {
 }
 
 } // namespace slim
+
+#include "slim/util/base64.hpp"
+
+namespace slim {
+namespace {
+
+TEST(Base64, RoundTripsEveryLengthAndByte) {
+  std::string all;
+  for (int i = 0; i < 256; ++i) {
+    all += static_cast<char>(i);
+  }
+  for (std::size_t n = 0; n <= all.size(); n += 1 + n / 3) {
+    auto text = all.substr(0, n);
+    auto encoded = base64_encode(text);
+    EXPECT_EQ(encoded.size() % 4, 0u);
+    EXPECT_EQ(base64_decode(encoded), text) << n;
+  }
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_decode("Zm8"), "fo"); // padding optional
+  EXPECT_FALSE(base64_decode("Zm9v!").has_value());
+  EXPECT_FALSE(base64_decode("Z").has_value());
+}
+
+} // namespace
+} // namespace slim

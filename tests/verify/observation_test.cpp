@@ -23,12 +23,12 @@ TEST(CompareObservations, StatusesBodiesExecsAndExit) {
   orig.execs.push_back({"check", 0, "ok\n"});
   orig.app_exit = 0;
   Observation same = orig;
-  EXPECT_TRUE(compare_observations(orig, same).empty());
+  EXPECT_TRUE(compare_observations(orig, same).differences.empty());
 
   Observation changed = orig;
   changed.probes[0].first = answer(200, "zz"); // stable body differs -> reported
   changed.probes[1].first = answer(200, "dd"); // unstable body differs -> fine
-  auto d = compare_observations(orig, changed);
+  auto d = compare_observations(orig, changed).differences;
   ASSERT_EQ(d.size(), 1u);
   EXPECT_NE(d[0].what.find("body"), std::string::npos);
 
@@ -37,7 +37,7 @@ TEST(CompareObservations, StatusesBodiesExecsAndExit) {
   broken.probes[1].first.error = "connection refused";
   broken.execs[0].exit_code = 127;
   broken.app_exit = 1;
-  d = compare_observations(orig, broken);
+  d = compare_observations(orig, broken).differences;
   ASSERT_EQ(d.size(), 3u);
   EXPECT_EQ(d[0].original, "status 200");
   EXPECT_NE(d[0].result.find("connection refused"), std::string::npos);

@@ -37,6 +37,7 @@ struct BuildReport {
   const verify::Observation* original = nullptr; ///< probes/execs answered by the original
   const verify::Observation* verified = nullptr; ///< the same on the slim image (verify pass)
   std::vector<verify::Difference> differences;   ///< where they differ
+  std::vector<verify::Drift> drift;              ///< differences tolerated as drift
 
   std::vector<std::pair<std::string, double>> timings; ///< pass name -> seconds, in order
   std::vector<std::string> warnings;
@@ -47,7 +48,7 @@ struct BuildReport {
 
 /// The report as JSON: {"version", "slim_version", "source", "result", "ratio", "kept",
 /// "paths" [{"path","reason","detail","why"[,"type","size"]}], "excluded", "syscalls",
-/// "seccomp", "probes", "differences", "timings", "warnings"}. Deterministic for equal input.
+/// "seccomp", "probes", "differences", "drift", "timings", "warnings"}. Deterministic for equal input.
 nlohmann::json to_json(const BuildReport& report);
 
 } // namespace slim::pipeline
