@@ -168,7 +168,17 @@ CommandResult parse_probe(const std::vector<std::string>& args) {
   Cursor c(args, 1);
   bool method_given = false;
   while (!c.done()) {
-    if (auto m = c.take("--method", error)) {
+    if (c.peek() == "--batch") {
+      c.next();
+      if (c.done()) {
+        return fail("probe: --batch needs IN and OUT");
+      }
+      cmd.probe.batch_in = c.next();
+      if (c.done()) {
+        return fail("probe: --batch needs IN and OUT");
+      }
+      cmd.probe.batch_out = c.next();
+    } else if (auto m = c.take("--method", error)) {
       cmd.probe.method = *m;
       method_given = true;
     } else if (auto h = c.take("--header", error)) {
@@ -209,7 +219,7 @@ CommandResult parse_probe(const std::vector<std::string>& args) {
   if (!error.empty()) {
     return fail(error);
   }
-  if (cmd.probe.url.empty()) {
+  if (cmd.probe.url.empty() && !cmd.probe.batch_in) {
     return fail("probe: no URL given");
   }
   if (!method_given && cmd.probe.data) {
@@ -280,6 +290,7 @@ std::string usage_text() {
          "  sensor exec [--user USER[:GROUP]] [--workdir DIR] -- CMD [ARG...]\n"
          "  sensor probe URL [--method M] [--header 'Name: value']... [--data BODY]\n"
          "               [--timeout SECONDS] [--retries N] [--retry-delay SECONDS]\n"
+         "  sensor probe --batch IN OUT\n"
          "  sensor --version\n";
 }
 

@@ -45,6 +45,9 @@ struct ExecOptions {
 
 struct ProbeOptions {
   std::string url;
+  /// `--batch IN OUT`: the requests of a batch file, one result line each into OUT (then `url`
+  /// and the other options are not used).
+  std::optional<std::string> batch_in, batch_out;
   std::string method = "GET";
   std::vector<std::string> headers; ///< "Name: value"
   std::optional<std::string> data;  ///< request body

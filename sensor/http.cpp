@@ -219,7 +219,7 @@ bool ResponseParser::parse_chunks() {
     if (size > after_line || after_line - size < 2) {
       return true;
     }
-    m_body.append(m_buffer, eol + 2, size);
+    add_body(std::string_view(m_buffer).substr(eol + 2, size));
     m_buffer.erase(0, eol + 2 + size + 2);
   }
 }
@@ -240,13 +240,31 @@ bool ResponseParser::feed(std::string_view data) {
   if (m_chunked) {
     return parse_chunks();
   }
-  m_body += m_buffer;
+  std::size_t take = m_buffer.size();
+  if (m_length) {
+    take = static_cast<std::size_t>(std::min<std::uint64_t>(take, *m_length - m_body_size));
+  }
+  add_body(std::string_view(m_buffer).substr(0, take));
   m_buffer.clear();
-  if (m_length && m_body.size() >= *m_length) {
-    m_body.resize(*m_length);
+  if (m_length && m_body_size >= *m_length) {
     m_complete = true;
   }
   return true;
+}
+
+void ResponseParser::keep_body(std::size_t keep, std::function<void(std::string_view)> sink) {
+  m_keep = keep;
+  m_sink = std::move(sink);
+}
+
+void ResponseParser::add_body(std::string_view bytes) {
+  m_body_size += bytes.size();
+  if (m_sink) {
+    m_sink(bytes);
+  }
+  if (m_body.size() < m_keep) {
+    m_body.append(bytes.substr(0, m_keep - m_body.size()));
+  }
 }
 
 bool ResponseParser::finish() {
@@ -260,6 +278,159 @@ bool ResponseParser::finish() {
   m_error = m_have_head ? "connection closed before the body was complete"
                         : "connection closed before a response came";
   return false;
+}
+
+namespace {
+
+std::string unescape(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      auto code = text.substr(i + 1, 2);
+      if (code == "25" || code == "0A" || code == "0D") {
+        out += code == "25" ? '%' : code == "0A" ? '\n' : '\r';
+        i += 2;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+// The next space-separated word of `line` (advancing it).
+std::string_view word(std::string_view& line) {
+  auto sp = line.find(' ');
+  auto w = line.substr(0, sp);
+  line.remove_prefix(sp == std::string_view::npos ? line.size() : sp + 1);
+  return w;
+}
+
+template <typename T> bool number_of(std::string_view text, T& out) {
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && p == text.data() + text.size();
+}
+
+} // namespace
+
+Result<Batch> parse_batch(std::string_view text) {
+  Batch batch;
+  constexpr std::size_t k_max_requests = 100'000;
+  bool header_seen = false;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    auto eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    ++line_no;
+    if (line.empty()) {
+      continue;
+    }
+    auto bad = [&](const std::string& what) {
+      return Result<Batch>::fail("probe batch line " + std::to_string(line_no) + ": " + what);
+    };
+    std::string_view kind = word(line);
+    if (!header_seen) {
+      if (kind != "slim-probe-batch" || line != "1") {
+        return bad("not a slim probe batch (version 1)");
+      }
+      header_seen = true;
+      continue;
+    }
+    if (kind == "settings") {
+      if (!number_of(word(line), batch.timeout) || !number_of(word(line), batch.retry_delay) ||
+          !number_of(word(line), batch.max_body) || !number_of(word(line), batch.max_total) ||
+          batch.timeout <= 0 || batch.retry_delay < 0) {
+        return bad("bad settings");
+      }
+    } else if (kind == "request") {
+      if (batch.requests.size() >= k_max_requests) {
+        return bad("more than " + std::to_string(k_max_requests) + " requests");
+      }
+      BatchRequest r;
+      auto mode = std::string_view();
+      if (!number_of(word(line), r.retries) || r.retries < 0 || r.retries > 100'000) {
+        return bad("bad retry count");
+      }
+      mode = word(line);
+      if (mode != "http" && mode != "https" && mode != "tcp") {
+        return bad("unknown mode `" + std::string(mode) + "`");
+      }
+      r.tcp = mode == "tcp";
+      r.method = unescape(word(line));
+      r.url = unescape(line);
+      if (r.method.empty() || r.url.empty()) {
+        return bad("a request needs a method and a URL");
+      }
+      batch.requests.push_back(std::move(r));
+    } else if (kind == "header" || kind == "data") {
+      if (batch.requests.empty()) {
+        return bad(std::string(kind) + " before any request");
+      }
+      if (kind == "header") {
+        std::string h = unescape(line);
+        if (h.find(':') == std::string::npos) {
+          return bad("bad header (Name: value)");
+        }
+        batch.requests.back().headers.push_back(std::move(h));
+      } else {
+        batch.requests.back().data = unescape(line);
+      }
+    } else {
+      return bad("unknown line `" + std::string(kind) + "`");
+    }
+  }
+  if (!header_seen) {
+    return Result<Batch>::fail("probe batch: empty");
+  }
+  return batch;
+}
+
+std::string base64(std::string_view bytes) {
+  static const char* k_alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) {
+      v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    }
+    if (i + 2 < bytes.size()) {
+      v |= static_cast<unsigned char>(bytes[i + 2]);
+    }
+    out += k_alphabet[(v >> 18) & 63];
+    out += k_alphabet[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? k_alphabet[(v >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? k_alphabet[v & 63] : '=';
+  }
+  return out;
+}
+
+std::string batch_result_json(std::size_t index, const ProbeResult& result) {
+  std::string out = "{\"i\":" + std::to_string(index);
+  out += ",\"connected\":" + std::string(result.connected ? "true" : "false");
+  if (result.status) {
+    out += ",\"status\":" + std::to_string(*result.status);
+    out += ",\"size\":" + std::to_string(result.size);
+    out += ",\"sha256\":" + json_string(result.sha256);
+    out += ",\"time_ms\":" + json_number(result.time_ms);
+    // Header values are the app's bytes: only valid UTF-8 goes into the JSON.
+    if (!result.content_type.empty() && is_utf8(result.content_type)) {
+      out += ",\"content_type\":" + json_string(result.content_type);
+    }
+    if (!result.location.empty() && is_utf8(result.location)) {
+      out += ",\"location\":" + json_string(result.location);
+    }
+    out += ",\"body_b64\":\"" + base64(result.body) + "\"";
+    out += ",\"body_truncated\":" + std::string(result.body_truncated ? "true" : "false");
+  } else if (!result.error.empty()) {
+    out += ",\"error\":" + json_string(result.error);
+  } else {
+    out += ",\"time_ms\":" + json_number(result.time_ms);
+  }
+  out += "}";
+  return out;
 }
 
 std::string probe_result_json(const ProbeResult& result) {

@@ -14,7 +14,12 @@ namespace {
 void add_run_options(CLI::App* cmd, pipeline::BuildOptions& o, std::string& continue_after,
                      std::string& entrypoint, std::string& command, bool& probe_on,
                      bool& probe_off) {
-  cmd->add_option("IMAGE", o.image, "the image to minimise (name, name:tag or ID)")->required();
+  auto* positional =
+      cmd->add_option("IMAGE", o.image, "the image to minimise (name, name:tag or ID)");
+  auto* target =
+      cmd->add_option("--target", o.image, "the image to minimise (DockerSlim's spelling)");
+  positional->excludes(target);
+  target->excludes(positional);
   cmd->add_option("--report", o.report_path, "where to write the JSON report")
       ->capture_default_str();
   cmd->add_option("--seccomp-profile", o.seccomp_path,
@@ -29,11 +34,30 @@ void add_run_options(CLI::App* cmd, pipeline::BuildOptions& o, std::string& cont
   cmd->add_option("--http-probe-ports", o.http_probe_ports,
                   "TCP ports to probe (default: the image's exposed TCP ports)")
       ->delimiter(',');
+  cmd->add_option("--tcp-probe-ports", o.tcp_probe_ports,
+                  "ports that do not speak HTTP: only connected to, never sent HTTP (default: "
+                  "well-known database, cache and broker ports such as 5432 and 6379)")
+      ->delimiter(',');
+  cmd->add_flag("--http-crawl,--http-probe-crawl,!--no-http-crawl", o.http_crawl,
+                "follow same-origin links (HTML, CSS, redirects) from probed pages: GET only, "
+                "breadth first (default on; --http-crawl=false turns it off)");
+  cmd->add_option("--http-crawl-max-depth", o.http_crawl_max_depth,
+                  "how many links deep the crawl goes")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  cmd->add_option("--http-crawl-max-page-count", o.http_crawl_max_pages,
+                  "how many pages the crawl requests at most")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--http-crawl-timeout", o.http_crawl_seconds,
+                  "seconds after which the crawl starts no new level")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   cmd->add_option("--exec", o.exec_cmds,
                   "a command to run inside the container while it is watched (repeatable)");
   cmd->add_option("--continue-after", continue_after,
-                  "when to end the run: probe, exec, exit, timeout:N, signal or enter "
-                  "(default: probe when there are ports, else exit)");
+                  "when to end the run: probe, exec, exit, timeout:N (or N seconds), signal or "
+                  "enter (default: probe when there are ports, else exit)");
   cmd->add_flag("--show-clogs", o.show_clogs, "show the app's output after the run");
   cmd->add_option("--stop-timeout", o.stop_timeout,
                   "seconds the app gets to stop after the stop signal before SIGKILL (default 10)")
@@ -60,9 +84,24 @@ void add_run_options(CLI::App* cmd, pipeline::BuildOptions& o, std::string& cont
   cmd->add_flag("--keep-temp", o.keep_temp, "keep the temporary directory (for debugging)");
 }
 
+// One value per occurrence (repeat the flag, or use commas where allowed): otherwise a list
+// option would swallow the IMAGE that follows it (`--http-probe-ports 80 myapp:1`), since IMAGE
+// is not required when --target gives it.
+void one_value_per_flag(CLI::App* cmd) {
+  for (auto* opt : cmd->get_options()) {
+    if (opt->get_positional() || opt->get_expected_min() == 0) {
+      continue;
+    }
+    opt->allow_extra_args(false);
+  }
+}
+
 void finish_options(pipeline::BuildOptions& o, const std::string& continue_after,
                     const std::string& entrypoint, const std::string& command, bool probe_on,
                     bool probe_off) {
+  if (o.image.empty()) {
+    throw Error("no image given: slim build IMAGE (or --target IMAGE)");
+  }
   if (!continue_after.empty()) {
     o.continue_after = pipeline::parse_continue_after(continue_after);
   }
@@ -118,6 +157,9 @@ void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_option("--new-workdir", o.new_workdir, "working directory of the new image");
   cmd->add_flag("--verify", extra->verify, "run the new image and compare its answers (default)");
   cmd->add_flag("--no-verify", extra->no_verify, "skip the verification run");
+  cmd->add_flag("--verify-strict", o.verify_strict,
+                "compare byte for byte: no drift (times, ids, counters) is tolerated");
+  one_value_per_flag(cmd);
   cmd->callback([&global, &exit_code, state, extra] {
     auto& opts = *state;
     finish_options(opts, extra->continue_after, extra->entrypoint, extra->cmd, extra->probe_on,
@@ -147,6 +189,7 @@ void register_profile(CLI::App& app, const GlobalOptions& global, int& exit_code
                  "seccomp profile, without making an image");
   add_run_options(cmd, *state, extra->continue_after, extra->entrypoint, extra->cmd,
                   extra->probe_on, extra->probe_off);
+  one_value_per_flag(cmd);
   cmd->callback([&global, &exit_code, state, extra] {
     auto& opts = *state;
     finish_options(opts, extra->continue_after, extra->entrypoint, extra->cmd, extra->probe_on,

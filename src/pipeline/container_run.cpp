@@ -138,9 +138,13 @@ void ContainerRun::remove() noexcept {
 }
 
 void ContainerRun::put_sensor(const std::string& sensor_bytes) {
-  std::string tar =
-      make_small_tar({{.path = ".slim", .mode = 0755, .directory = true},
-                      {.path = ".slim/sensor", .content = sensor_bytes, .mode = 0755}});
+  put_slim_file("sensor", sensor_bytes, 0755);
+}
+
+void ContainerRun::put_slim_file(const std::string& name, const std::string& content,
+                                 unsigned mode) {
+  std::string tar = make_small_tar({{.path = ".slim", .mode = 0755, .directory = true},
+                                    {.path = ".slim/" + name, .content = content, .mode = mode}});
   std::size_t pos = 0;
   m_client.put_archive(m_id, "/", [&tar, &pos](char* buf, std::size_t cap) {
     std::size_t n = std::min(cap, tar.size() - pos);

@@ -25,6 +25,9 @@ namespace slim::pipeline {
 
 using Clock = std::chrono::steady_clock;
 
+/// Lines of the app's output kept from each run: the verification looks for new errors in them.
+inline constexpr int k_compared_log_lines = 2000;
+
 /// Everything one build knows, filled in pass by pass.
 struct Context {
   engine::Client& client;

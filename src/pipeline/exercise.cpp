@@ -57,6 +57,11 @@ std::optional<std::vector<std::string>> healthcheck_argv(const nlohmann::json& h
   return std::nullopt;
 }
 
+const std::vector<int> k_non_http_ports = {
+    21,   22,   23,   25,   53,    110,   143,   389,   445,   465,   587,  636,  993,
+    995,  1433, 1521, 1883, 2181,  3306,  4369,  5432,  5671,  5672,  6379, 6432, 7000,
+    7001, 8883, 9042, 9092, 11211, 25672, 26379, 27017, 28015, 61613, 61616};
+
 ExercisePlan plan_exercise(const BuildOptions& options,
                            std::vector<probe::ProbeRequest> probe_requests,
                            const std::vector<int>& image_ports,
@@ -64,21 +69,47 @@ ExercisePlan plan_exercise(const BuildOptions& options,
                            bool image_has_shell) {
   ExercisePlan plan;
   plan.probe_retries = options.probe_retries;
+  plan.batch.first_retries = options.probe_retries;
+  plan.crawl = options.http_crawl;
+  plan.crawl_limits.max_depth = options.http_crawl_max_depth;
+  plan.crawl_limits.max_pages = static_cast<std::size_t>(std::max(0, options.http_crawl_max_pages));
+  plan.crawl_seconds = options.http_crawl_seconds;
+  auto is_tcp_only = [&options](int port) {
+    if (std::find(options.tcp_probe_ports.begin(), options.tcp_probe_ports.end(), port) !=
+        options.tcp_probe_ports.end()) {
+      return true;
+    }
+    // A well-known non-HTTP port gets HTTP only when the user names it in --http-probe-ports.
+    return std::find(options.http_probe_ports.begin(), options.http_probe_ports.end(), port) ==
+               options.http_probe_ports.end() &&
+           std::find(k_non_http_ports.begin(), k_non_http_ports.end(), port) !=
+               k_non_http_ports.end();
+  };
   std::vector<int> ports =
       options.http_probe_ports.empty() ? image_ports : options.http_probe_ports;
+  for (int port : options.tcp_probe_ports) {
+    if (std::find(ports.begin(), ports.end(), port) == ports.end()) {
+      ports.push_back(port);
+    }
+  }
   bool probing = options.http_probe.value_or(!ports.empty() || !probe_requests.empty());
   if (probing) {
     if (!probe_requests.empty()) {
       for (auto& r : probe_requests) {
+        r.source = probe::ProbeSource::user;
+        r.crawl = r.crawl || (options.http_crawl && r.method == "GET");
         if (r.port > 0) {
           plan.probes.push_back(r);
           continue;
         }
-        if (ports.empty()) {
+        std::vector<int> http_ports;
+        std::copy_if(ports.begin(), ports.end(), std::back_inserter(http_ports),
+                     [&](int port) { return !is_tcp_only(port); });
+        if (http_ports.empty()) {
           throw Error("a probe request `" + r.method + " " + r.path +
-                      "` has no port and the image exposes none: use --http-probe-ports");
+                      "` has no port and the image exposes no HTTP port: use --http-probe-ports");
         }
-        for (int port : ports) {
+        for (int port : http_ports) {
           probe::ProbeRequest copy = r;
           copy.port = port;
           plan.probes.push_back(std::move(copy));
@@ -89,10 +120,19 @@ ExercisePlan plan_exercise(const BuildOptions& options,
         throw Error("--http-probe needs a port: the image exposes none; use --http-probe-ports");
       }
       for (int port : ports) {
-        plan.probes.push_back(probe::ProbeRequest{.method = "GET", .path = "/", .port = port});
+        probe::ProbeRequest r{.method = "GET", .path = "/", .port = port};
+        r.source = probe::ProbeSource::automatic;
+        r.crawl = true;
+        if (is_tcp_only(port)) {
+          r.protocol = "tcp";
+          r.crawl = false;
+        }
+        plan.probes.push_back(std::move(r));
       }
     }
   }
+  plan.crawl = std::any_of(plan.probes.begin(), plan.probes.end(),
+                           [](const probe::ProbeRequest& r) { return r.crawl; });
   for (const auto& cmd : options.exec_cmds) {
     plan.execs.push_back(image_has_shell ? std::vector<std::string>{"/bin/sh", "-c", cmd}
                                          : split_words(cmd));
@@ -120,6 +160,16 @@ ExercisePlan plan_exercise(const BuildOptions& options,
     plan.exit_timeout_seconds = plan.continue_after.seconds;
   }
   return plan;
+}
+
+ExercisePlan verification_plan(const ExercisePlan& plan, const verify::Observation& original) {
+  ExercisePlan out = plan;
+  out.crawl = false;
+  out.probes.clear();
+  for (const auto& p : original.probes) {
+    out.probes.push_back(p.first.request);
+  }
+  return out;
 }
 
 std::string last_output(const std::string& logs, std::size_t lines, std::size_t max_chars) {
@@ -203,64 +253,217 @@ std::string dead_app_message(ContainerRun& target) {
 
 } // namespace
 
-verify::Observation exercise(engine::Client& client, ContainerRun& target, const ExercisePlan& plan,
-                             const std::string& sidecar_image, bool sensor) {
-  verify::Observation obs;
-  for (std::size_t i = 0; i < plan.probes.size(); ++i) {
-    cancel::throw_if_requested();
-    const auto& req = plan.probes[i];
-    if (!target.running()) {
-      throw Error(dead_app_message(target));
-    }
-    // Only the first probe of a port waits long for it to open.
-    int retries = plan.probe_retries;
-    for (std::size_t j = 0; j < i; ++j) {
-      if (plan.probes[j].port == req.port) {
-        retries = 2;
+namespace {
+
+// The probing of one run: the start probes, then (profiling run) HTTPS and TCP fall-backs for
+// ports that do not answer HTTP, the crawl level by level, and the second sample.
+class ProbeRun {
+public:
+  ProbeRun(engine::Client& client, ContainerRun& target, const ExercisePlan& plan,
+           const std::string& sidecar, bool sensor, std::vector<std::string>& warnings)
+      : m_client(client), m_target(target), m_plan(plan), m_sidecar(sidecar), m_sensor(sensor),
+        m_warnings(warnings) {}
+
+  std::vector<verify::ProbeObservation> run() {
+    auto answers = batch(m_plan.probes, m_plan.batch.first_retries);
+    if (m_sensor) {
+      fall_back(answers);
+      check_answered(answers);
+      if (m_plan.crawl) {
+        crawl(answers);
       }
     }
-    verify::ProbeObservation po;
+    std::vector<verify::ProbeObservation> out;
+    for (auto& a : answers) {
+      out.push_back({std::move(a), std::nullopt});
+    }
+    if (m_sensor) {
+      second_sample(out);
+    }
+    return out;
+  }
+
+private:
+  std::vector<probe::ProbeOutcome> batch(const std::vector<probe::ProbeRequest>& requests,
+                                         int first_retries, double timeout = 0) {
+    cancel::throw_if_requested();
+    if (requests.empty()) {
+      return {};
+    }
+    if (!m_target.running()) {
+      throw Error(dead_app_message(m_target));
+    }
+    probe::BatchSettings settings = m_plan.batch;
+    settings.first_retries = first_retries;
+    if (timeout > 0) {
+      settings.timeout = std::min(settings.timeout, timeout);
+    }
+    std::vector<probe::ProbeOutcome> out;
     try {
-      po.first = run_probe(client, sidecar_image, target.id(), req, retries,
-                           sensor ? "probe" : "verify-probe");
+      out = run_probe_batch(m_client, m_sidecar, m_target.id(), requests, settings,
+                            m_sensor ? "probe" : "verify-probe");
     } catch (const engine::EngineError&) {
       // The sidecar cannot join the network of a container that has just died.
-      if (!target.running()) {
-        throw Error(dead_app_message(target));
+      if (!m_target.running()) {
+        throw Error(dead_app_message(m_target));
       }
       throw;
     }
-    if (!po.first.ok() && req.protocol == "http" &&
-        po.first.error.find("refused") == std::string::npos &&
-        po.first.error.find("retries") == std::string::npos) {
-      // Not HTTP on this port: try TLS, as the default probe does.
-      probe::ProbeRequest tls = req;
+    if (std::none_of(out.begin(), out.end(), [](const auto& o) { return o.connected; }) &&
+        !m_target.running()) {
+      throw Error(dead_app_message(m_target));
+    }
+    for (const auto& o : out) {
+      SLIM_DEBUG("probe {}: {}", o.request.describe(),
+                 o.status ? "status " + std::to_string(*o.status)
+                 : o.connected && o.request.protocol == "tcp" ? std::string("connected")
+                                                              : o.error);
+    }
+    return out;
+  }
+
+  // A port that accepts connections but gives no HTTP answer: try HTTPS; a default probe that
+  // gets neither only connects from now on (a database, a cache, a broker).
+  void fall_back(std::vector<probe::ProbeOutcome>& answers) {
+    struct Retry {
+      std::size_t answer, tls;
+      std::optional<std::size_t> tcp;
+    };
+    std::vector<Retry> retries;
+    std::vector<probe::ProbeRequest> requests;
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      const auto& a = answers[i];
+      if (a.ok() || !a.connected || a.request.protocol != "http") {
+        continue;
+      }
+      Retry r{i, requests.size(), std::nullopt};
+      probe::ProbeRequest tls = a.request;
       tls.protocol = "https";
-      auto second_try = run_probe(client, sidecar_image, target.id(), tls, 2);
-      if (second_try.ok()) {
-        po.first = second_try;
+      requests.push_back(tls);
+      if (a.request.source == probe::ProbeSource::automatic) {
+        probe::ProbeRequest tcp = a.request;
+        tcp.protocol = "tcp";
+        tcp.crawl = false;
+        r.tcp = requests.size();
+        requests.push_back(tcp);
+      }
+      retries.push_back(r);
+    }
+    // A server that is not TLS either tends to wait for more bytes of the handshake: a short
+    // timeout, since the port is known to accept connections already.
+    auto got = batch(requests, m_plan.batch.retries, 3.0);
+    for (const auto& r : retries) {
+      auto& a = answers[r.answer];
+      if (got[r.tls].ok()) {
+        a = got[r.tls];
+      } else if (r.tcp && got[*r.tcp].ok()) {
+        m_warnings.push_back("port " + std::to_string(a.request.port) +
+                             " accepts connections but answers neither HTTP nor HTTPS (" + a.error +
+                             "): the app was only connected to there; exercise it with --exec "
+                             "or --http-probe-cmd (--tcp-probe-ports " +
+                             std::to_string(a.request.port) + " skips the HTTP attempt)");
+        a = got[*r.tcp];
       }
     }
-    if (!po.first.ok() && !target.running()) {
-      throw Error(dead_app_message(target));
-    }
-    SLIM_INFO("probe {}: {}", po.first.request.describe(),
-              po.first.ok() ? "status " + std::to_string(*po.first.status) : po.first.error);
-    if (sensor && po.first.ok()) {
-      po.second = run_probe(client, sidecar_image, target.id(), po.first.request, 2);
-    }
-    obs.probes.push_back(std::move(po));
   }
-  if (sensor && !obs.probes.empty() &&
-      std::none_of(obs.probes.begin(), obs.probes.end(),
-                   [](const verify::ProbeObservation& p) { return p.first.ok(); })) {
-    // Nothing was learnt from the app's serving: a slim image made now would miss its files.
-    const auto& first = obs.probes.front().first;
-    std::string msg =
-        "the app never answered a probe: " + first.request.describe() + ": " + first.error;
-    std::string last = last_output(target.logs(10));
-    msg += last.empty() ? "; it printed nothing" : "; its last output: " + last;
-    throw Error(msg);
+
+  // Nothing learnt, or an explicit probe without an HTTP answer: a slim image made now would
+  // miss the files of what the user wanted exercised.
+  void check_answered(const std::vector<probe::ProbeOutcome>& answers) {
+    if (!answers.empty() &&
+        std::none_of(answers.begin(), answers.end(), [](const auto& a) { return a.ok(); })) {
+      const auto& first = answers.front();
+      std::string msg =
+          "the app never answered a probe: " + first.request.describe() + ": " + first.error;
+      std::string last = last_output(m_target.logs(10));
+      msg += last.empty() ? "; it printed nothing" : "; its last output: " + last;
+      throw Error(msg);
+    }
+    for (const auto& a : answers) {
+      if (a.request.source == probe::ProbeSource::user && !a.ok() && a.connected) {
+        throw Error("the probe `" + a.request.describe() + "` got no HTTP answer (" + a.error +
+                    "): does port " + std::to_string(a.request.port) +
+                    " speak HTTP? (exercise other protocols with --exec; --tcp-probe-ports " +
+                    std::to_string(a.request.port) + " only connects)");
+      }
+    }
+  }
+
+  // Breadth-first over same-origin links, one sidecar batch per level.
+  void crawl(std::vector<probe::ProbeOutcome>& answers) {
+    probe::Crawler crawler(m_plan.crawl_limits);
+    for (const auto& r : m_plan.probes) {
+      crawler.add_known(r);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(m_plan.crawl_seconds);
+    std::vector<probe::ProbeOutcome> level = answers;
+    int depth = 0;
+    while (true) {
+      auto next = crawler.next(level);
+      if (next.empty()) {
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        m_warnings.push_back("the crawl stopped after " + std::to_string(m_plan.crawl_seconds) +
+                             " s (--http-crawl-timeout) with " + std::to_string(next.size()) +
+                             " links not followed");
+        break;
+      }
+      level = batch(next, m_plan.batch.retries);
+      ++depth;
+      for (const auto& a : level) {
+        answers.push_back(a);
+      }
+    }
+    if (crawler.limit_reached()) {
+      m_warnings.push_back("the crawl stopped at its limits (--http-crawl-max-depth " +
+                           std::to_string(m_plan.crawl_limits.max_depth) +
+                           ", --http-crawl-max-page-count " +
+                           std::to_string(m_plan.crawl_limits.max_pages) + ")");
+    }
+    if (crawler.crawled() > 0) {
+      SLIM_INFO("crawl: {} more probe(s) from links, {} level(s)", crawler.crawled(), depth);
+    }
+  }
+
+  // The same requests again: what changes between two answers of the original is drift.
+  void second_sample(std::vector<verify::ProbeObservation>& probes) {
+    std::vector<probe::ProbeRequest> again;
+    std::vector<std::size_t> which;
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+      if (probes[i].first.status) {
+        again.push_back(probes[i].first.request);
+        which.push_back(i);
+      }
+    }
+    auto got = batch(again, m_plan.batch.retries);
+    for (std::size_t k = 0; k < which.size() && k < got.size(); ++k) {
+      probes[which[k]].second = std::move(got[k]);
+    }
+  }
+
+  engine::Client& m_client;
+  ContainerRun& m_target;
+  const ExercisePlan& m_plan;
+  const std::string& m_sidecar;
+  bool m_sensor;
+  std::vector<std::string>& m_warnings;
+};
+
+} // namespace
+
+verify::Observation exercise(engine::Client& client, ContainerRun& target, const ExercisePlan& plan,
+                             const std::string& sidecar_image, bool sensor,
+                             std::vector<std::string>& warnings) {
+  verify::Observation obs;
+  obs.probes = ProbeRun(client, target, plan, sidecar_image, sensor, warnings).run();
+  for (const auto& p : obs.probes) {
+    if (p.first.request.source != probe::ProbeSource::crawl) { // crawled ones: debug level
+      SLIM_INFO("probe {}: {}", p.first.request.describe(),
+                p.first.status ? "status " + std::to_string(*p.first.status)
+                : p.first.ok() ? std::string("connected")
+                               : p.first.error);
+    }
   }
   for (std::size_t i = 0; i < plan.execs.size(); ++i) {
     cancel::throw_if_requested();
@@ -308,6 +511,7 @@ verify::Observation exercise(engine::Client& client, ContainerRun& target, const
   case K::automatic:
     break;
   }
+  obs.running_at_end = target.running();
   return obs;
 }
 

@@ -23,6 +23,13 @@ ContinueAfter parse_continue_after(const std::string& text) {
   if (text == "enter") {
     return {K::enter, 0};
   }
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    int n = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && n > 0) {
+      return {K::timeout, n}; // DockerSlim: --continue-after 10 means ten seconds
+    }
+  }
   if (text.rfind("timeout:", 0) == 0) {
     int n = 0;
     const char* b = text.data() + 8;
@@ -33,7 +40,7 @@ ContinueAfter parse_continue_after(const std::string& text) {
     }
   }
   throw Error("invalid --continue-after `" + text +
-              "`: expected probe, exec, exit, timeout:SECONDS, signal or enter");
+              "`: expected probe, exec, exit, timeout:SECONDS (or SECONDS), signal or enter");
 }
 
 } // namespace slim::pipeline

@@ -93,8 +93,9 @@ void run_and_exercise(Context& ctx) {
   ContainerRun target(ctx.client, target_spec(ctx));
   target.put_sensor(ctx.sensor_bytes);
   pass(ctx, "run", [&] { target.start(); });
-  pass(ctx, "exercise",
-       [&] { ctx.original = exercise(ctx.client, target, ctx.plan, ctx.sidecar, true); });
+  pass(ctx, "exercise", [&] {
+    ctx.original = exercise(ctx.client, target, ctx.plan, ctx.sidecar, true, ctx.warnings);
+  });
   pass(ctx, "stop", [&] {
     // An app that ended before we told it to stop ended on its own: a failure is the app's.
     bool ended_on_its_own = !target.running();
@@ -115,7 +116,8 @@ void run_and_exercise(Context& ctx) {
     if (!ctx.original.app_exit && ctx.plan.continue_after.kind == ContinueAfter::Kind::exit) {
       ctx.original.app_exit = *status;
     }
-    ctx.app_logs = target.logs(200);
+    ctx.app_logs = target.logs(k_compared_log_lines);
+    ctx.original.logs = ctx.app_logs;
     std::string last = last_output(ctx.app_logs);
     std::string text;
     try {

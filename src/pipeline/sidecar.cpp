@@ -6,6 +6,7 @@
 #include "slim/util/small_tar.hpp"
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace slim::pipeline {
 
@@ -57,41 +58,64 @@ std::string ensure_sidecar_image(engine::Client& client, const std::string& sens
   return tag;
 }
 
-probe::ProbeOutcome run_probe(engine::Client& client, const std::string& sidecar_image,
-                              const std::string& target_id, const probe::ProbeRequest& request,
-                              int retries, std::string_view test_point) {
-  std::vector<std::string> cmd = {"probe",         request.url(),
-                                  "--method",      request.method,
-                                  "--retries",     std::to_string(retries),
-                                  "--retry-delay", "0.5",
-                                  "--timeout",     "10"};
-  for (const auto& h : request.headers) {
-    cmd.insert(cmd.end(), {"--header", h});
-  }
-  if (!request.body.empty()) {
-    cmd.insert(cmd.end(), {"--data", request.body});
+namespace {
+constexpr const char* k_batch_name = "probes.txt";
+constexpr const char* k_results_path = "/.slim/results.jsonl";
+// The results hold at most max_total body bytes (base64: 4/3) plus a line of metadata each.
+constexpr std::uint64_t k_results_max_bytes = 96ull << 20;
+} // namespace
+
+std::vector<probe::ProbeOutcome>
+run_probe_batch(engine::Client& client, const std::string& sidecar_image,
+                const std::string& target_id, const std::vector<probe::ProbeRequest>& requests,
+                const probe::BatchSettings& settings, std::string_view test_point) {
+  if (requests.empty()) {
+    return {};
   }
   ContainerSpec spec{.image = sidecar_image,
                      .entrypoint = std::vector<std::string>{k_sensor_path},
-                     .cmd = cmd,
+                     .cmd = std::vector<std::string>{"probe", "--batch",
+                                                     std::string(k_sensor_dir) + "/" + k_batch_name,
+                                                     k_results_path},
                      .network = "container:" + target_id,
                      .role = "probe"};
-  ContainerRun probe(client, spec);
-  probe.start();
+  ContainerRun sidecar(client, spec);
+  sidecar.put_slim_file(k_batch_name, probe::batch_request_text(requests, settings));
+  sidecar.start();
   test_pause_point(test_point); // tests: Ctrl-C while a sidecar runs
-  // Retries are 0.5 s apart plus a 10 s request timeout: bound the wait accordingly.
-  auto bound = std::chrono::milliseconds(retries * 600 + 30'000);
-  if (!probe.wait(bound)) {
-    probe::ProbeOutcome out;
-    out.request = request;
-    out.error = "the probe did not finish in time";
-    return out;
+  // Each request may wait for its connection attempts and two timeouts (connect, answer).
+  double bound = 30;
+  std::set<int> ports;
+  for (const auto& r : requests) {
+    int retries = ports.insert(r.port).second ? settings.first_retries : settings.retries;
+    bound += (retries + 1) * (settings.retry_delay + 0.1) + 2 * settings.timeout;
   }
-  std::string out_text;
-  client.logs(
-      probe.id(), [&out_text](const char* d, std::size_t n) { out_text.append(d, n); },
-      [](const char*, std::size_t) {});
-  return probe::parse_probe_line(request, out_text);
+  bound = std::min(bound, 3600.0);
+  auto status = sidecar.wait(std::chrono::milliseconds(static_cast<std::int64_t>(bound * 1000)));
+  std::string text;
+  std::string failure;
+  if (!status) {
+    failure = "the probe sidecar did not finish in time";
+  } else {
+    try {
+      text = sidecar.read_file(k_results_path, k_results_max_bytes);
+    } catch (const Error& e) {
+      failure = std::string("the probe sidecar left no results: ") + e.what();
+    }
+    if (*status != 0 && failure.empty() && text.empty()) {
+      failure = "the probe sidecar failed with exit status " + std::to_string(*status) + ": " +
+                sidecar.logs(5);
+    }
+  }
+  auto out = probe::parse_batch_results(requests, text);
+  if (!failure.empty()) {
+    for (auto& o : out) {
+      if (!o.ok() && o.error.find("no result") != std::string::npos) {
+        o.error = failure;
+      }
+    }
+  }
+  return out;
 }
 
 } // namespace slim::pipeline

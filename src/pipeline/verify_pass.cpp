@@ -20,18 +20,21 @@ void verify_pass(Context& ctx) {
   ContainerRun run(ctx.client, spec);
   run.start();
   try {
-    ctx.verified = exercise(ctx.client, run, ctx.plan, ctx.sidecar, false);
+    ctx.verified = exercise(ctx.client, run, verification_plan(ctx.plan, ctx.original), ctx.sidecar,
+                            false, ctx.warnings);
   } catch (const Error& e) {
     // The slim image died or could not be exercised: that is a verification failure.
     ctx.verified = verify::Observation{};
     ctx.differences.push_back({"the slim image's run", "ran", e.what()});
-    std::string logs = run.logs(20);
-    if (!logs.empty()) {
-      ctx.warnings.push_back("the slim image's last output: " + logs);
+    std::string last = last_output(run.logs(20), 10, 2000);
+    if (!last.empty()) {
+      ctx.warnings.push_back("the slim image's last output: " + last);
     }
     return;
   }
-  auto comparison = verify::compare_observations(ctx.original, *ctx.verified);
+  ctx.verified->logs = run.logs(k_compared_log_lines);
+  auto comparison = verify::compare_observations(
+      ctx.original, *ctx.verified, verify::CompareOptions{.strict = ctx.opt.verify_strict});
   for (auto& d : comparison.differences) {
     ctx.differences.push_back(std::move(d));
   }

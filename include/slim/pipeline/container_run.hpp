@@ -59,6 +59,8 @@ public:
   const std::string& id() const noexcept { return m_id; }
   /// Copies the static sensor into /.slim (before start, via the archive API).
   void put_sensor(const std::string& sensor_bytes);
+  /// Writes one file under /.slim (`name` without directories) through the archive API.
+  void put_slim_file(const std::string& name, const std::string& content, unsigned mode = 0644);
   void start();
   /// True while the container's main process runs.
   bool running();

@@ -6,6 +6,7 @@
 #include "slim/pipeline/container_run.hpp"
 #include "slim/pipeline/options.hpp"
 #include "slim/pipeline/sidecar.hpp"
+#include "slim/probe/crawl.hpp"
 #include "slim/verify/observation.hpp"
 
 #include <optional>
@@ -14,9 +15,20 @@
 
 namespace slim::pipeline {
 
+/// Ports that speak well-known protocols other than HTTP (databases, caches, brokers, mail,
+/// ssh): their default probe only connects, so no HTTP request lands in their logs.
+/// --http-probe-ports naming one of them sends HTTP anyway.
+extern const std::vector<int> k_non_http_ports;
+
 /// What to do with a started container (pure data, made once and used for both runs).
 struct ExercisePlan {
+  /// The probes to start from. For the verification run: every probe the original answered,
+  /// crawled ones included (see verification_plan).
   std::vector<probe::ProbeRequest> probes;
+  bool crawl = false; ///< follow links from the answers (the profiling run only)
+  probe::CrawlLimits crawl_limits;
+  int crawl_seconds = 60;     ///< no new crawl level starts after this
+  probe::BatchSettings batch; ///< timeouts and body limits of the sidecar's batches
   /// Commands to run inside, as argv (already wrapped in `/bin/sh -c` when the image has a shell).
   std::vector<std::vector<std::string>> execs;
   std::vector<std::string> exec_labels; ///< how each exec is named in messages and the report
@@ -24,6 +36,10 @@ struct ExercisePlan {
   int probe_retries = 60;
   int exit_timeout_seconds = 600; ///< bound for waiting on the app's exit
 };
+
+/// The plan for the verification run: `plan` with the probes the original was really sent
+/// (crawled ones, TCP fall-backs), no crawling.
+ExercisePlan verification_plan(const ExercisePlan& plan, const verify::Observation& original);
 
 /// The exposed TCP ports of an image ("80/tcp", "8080") as numbers, sorted; others are skipped.
 std::vector<int> tcp_ports(const std::vector<std::string>& exposed_ports);
@@ -44,11 +60,15 @@ ExercisePlan plan_exercise(const BuildOptions& options,
 std::string last_output(const std::string& logs, std::size_t lines = 3,
                         std::size_t max_chars = 300);
 
-/// Runs the plan against `target` (started). With `sensor`, exec commands run through
-/// `/.slim/sensor exec --` so their files and syscalls are recorded, and each probe is sent twice
-/// (to tell stable bodies). Throws slim::Error when the app dies before it could be exercised, and
-/// (with `sensor`) when no probe got an answer (the message has the app's last output).
+/// Runs the plan against `target` (started). With `sensor` (the profiling run): exec commands
+/// run through `/.slim/sensor exec --` so their files and syscalls are recorded; a default
+/// probe whose port accepts connections but does not answer HTTP (or HTTPS) becomes a TCP
+/// probe, with a warning; the crawl follows links; each answered probe is sent a second time
+/// (to tell what changes between two answers of the same app). Throws slim::Error when the app
+/// dies before it could be exercised, (with `sensor`) when no probe got an answer, and when an
+/// explicit --http-probe-cmd got no HTTP answer. Warnings go to `warnings`.
 verify::Observation exercise(engine::Client& client, ContainerRun& target, const ExercisePlan& plan,
-                             const std::string& sidecar_image, bool sensor);
+                             const std::string& sidecar_image, bool sensor,
+                             std::vector<std::string>& warnings);
 
 } // namespace slim::pipeline

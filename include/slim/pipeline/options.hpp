@@ -14,7 +14,8 @@ struct ContinueAfter {
   int seconds = 0;             ///< timeout:N, and the upper bound for `exit`
 };
 
-/// Parses `probe|exec|exit|timeout:N|signal|enter`; throws slim::Error on anything else.
+/// Parses `probe|exec|exit|timeout:N|signal|enter`, or a bare number of seconds (DockerSlim's
+/// spelling of timeout:N); throws slim::Error on anything else.
 ContinueAfter parse_continue_after(const std::string& text);
 
 struct BuildOptions {
@@ -34,6 +35,11 @@ struct BuildOptions {
   std::vector<std::string> http_probe_cmds; ///< 'METHOD /path'
   std::string http_probe_cmd_file;
   std::vector<int> http_probe_ports;
+  std::vector<int> tcp_probe_ports; ///< --tcp-probe-ports: only connected to, never sent HTTP
+  bool http_crawl = true;           ///< --http-crawl: follow same-origin links of probed pages
+  int http_crawl_max_depth = 3;
+  int http_crawl_max_pages = 1000;
+  int http_crawl_seconds = 60;        ///< the crawl's time bound
   std::vector<std::string> exec_cmds; ///< --exec
   ContinueAfter continue_after;
   bool show_clogs = false;
@@ -59,6 +65,7 @@ struct BuildOptions {
   std::optional<std::string> new_workdir;
 
   bool verify = true;
+  bool verify_strict = false; ///< --verify-strict: byte-exact comparison, no drift tolerated
   bool keep_temp = false;
 };
 

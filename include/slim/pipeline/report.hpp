@@ -48,7 +48,8 @@ struct BuildReport {
 
 /// The report as JSON: {"version", "slim_version", "source", "result", "ratio", "kept",
 /// "paths" [{"path","reason","detail","why"[,"type","size"]}], "excluded", "syscalls",
-/// "seccomp", "probes", "differences", "drift", "timings", "warnings"}. Deterministic for equal input.
+/// "seccomp", "probes", "differences", "drift", "timings", "warnings"}. Deterministic for equal
+/// input.
 nlohmann::json to_json(const BuildReport& report);
 
 } // namespace slim::pipeline

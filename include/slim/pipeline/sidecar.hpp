@@ -23,11 +23,13 @@ std::string sidecar_archive(const std::string& sensor_bytes, const std::string& 
 /// into the engine first if it is not there yet.
 std::string ensure_sidecar_image(engine::Client& client, const std::string& sensor_bytes);
 
-/// Runs `request` from a sidecar container in the network namespace of `target_id`;
-/// `retries` bounds the wait for the port to accept connections. `test_point` names the
-/// SLIM_TEST_PAUSE_AT point hit while the sidecar runs.
-probe::ProbeOutcome run_probe(engine::Client& client, const std::string& sidecar_image,
-                              const std::string& target_id, const probe::ProbeRequest& request,
-                              int retries, std::string_view test_point = "probe");
+/// Sends `requests` in order from one sidecar container in the network namespace of
+/// `target_id` (`sensor probe --batch`); one outcome per request, in the same order. A sidecar
+/// that does not finish in time or leaves no results gives error outcomes. `test_point` names
+/// the SLIM_TEST_PAUSE_AT point hit while the sidecar runs.
+std::vector<probe::ProbeOutcome>
+run_probe_batch(engine::Client& client, const std::string& sidecar_image,
+                const std::string& target_id, const std::vector<probe::ProbeRequest>& requests,
+                const probe::BatchSettings& settings, std::string_view test_point = "probe");
 
 } // namespace slim::pipeline
