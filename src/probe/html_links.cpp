@@ -163,7 +163,8 @@ public:
 
   void run() {
     const std::size_t n = m_doc.size();
-    while (m_pos < n && !m_sink.full()) {
+    // Past the cap only a <base> can still matter: it applies to the links before it too.
+    while (m_pos < n && (!m_sink.full() || !m_base_seen)) {
       std::size_t lt = m_doc.find('<', m_pos);
       if (lt == std::string_view::npos || lt + 1 >= n) {
         return;

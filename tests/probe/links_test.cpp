@@ -192,6 +192,12 @@ TEST(Links, BaseMetaRefreshAndForms) {
   EXPECT_EQ(page.links, (Links{"/moved.html", "/search", "results.php", "/bogus-is-get"}));
   EXPECT_FALSE(page.truncated);
   EXPECT_EQ(extract_page_links("<a href=/x>", "text/html").base, "");
+  // a <base> applies to the links before it too, so it is found past the cap
+  auto late =
+      extract_page_links("<a href=/1><a href=/2><a href=/3><base href=/b/>", "text/html", 1);
+  EXPECT_EQ(late.links, (Links{"/1"}));
+  EXPECT_TRUE(late.truncated);
+  EXPECT_EQ(late.base, "/b/");
 
   auto refresh = [](std::string_view content) {
     return html("<meta http-equiv=refresh content=\"" + std::string(content) + "\">");
