@@ -44,7 +44,9 @@ public:
   bool limit_reached() const noexcept;
 
 private:
+  /// Known on its port, or by a port-0 probe of every port.
   bool is_known(const ProbeRequest& request) const;
+  /// Appends the new requests one answer links to (next() without the bookkeeping).
   void follow(const ProbeOutcome& answer, std::vector<ProbeRequest>& out);
 
   CrawlLimits m_limits;
