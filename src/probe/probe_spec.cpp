@@ -71,10 +71,8 @@ int parse_port(std::string_view text, const std::string& what) {
   return port;
 }
 
-} // namespace
-
-ProbeSpec parse_probe_cmd(std::string_view text) {
-  const std::string what = "--http-probe-cmd " + ticked(text);
+// One of the forms without `crawl:`; `what` names the whole value in errors.
+ProbeSpec parse_cmd_form(std::string_view text, const std::string& what) {
   ProbeSpec spec;
   if (text.empty()) {
     throw Error(what + ": empty");
@@ -108,9 +106,6 @@ ProbeSpec parse_probe_cmd(std::string_view text) {
   }
   std::string_view first = text.substr(0, colon);
   std::string_view rest = text.substr(colon + 1);
-  if (first == "crawl") {
-    throw Error(what + ": crawling is not supported; list the paths to probe instead");
-  }
   if (first == "http" || first == "https") {
     spec.protocol = std::string(first);
     auto c2 = rest.find(':');
@@ -126,6 +121,23 @@ ProbeSpec parse_probe_cmd(std::string_view text) {
   check_path(rest, what);
   spec.method = upper(first);
   spec.path = std::string(rest);
+  return spec;
+}
+
+} // namespace
+
+ProbeSpec parse_probe_cmd(std::string_view text) {
+  const std::string what = "--http-probe-cmd " + ticked(text);
+  if (!text.starts_with("crawl:")) {
+    return parse_cmd_form(text, what);
+  }
+  std::string_view rest = text.substr(6);
+  if (rest.empty() || rest.starts_with("crawl:")) {
+    throw Error(what + ": expected `crawl:/path`, `crawl:METHOD:/path` or " +
+                "`crawl:PROTO:METHOD:/path`");
+  }
+  ProbeSpec spec = parse_cmd_form(rest, what);
+  spec.crawl = true;
   return spec;
 }
 
@@ -163,9 +175,11 @@ std::vector<ProbeSpec> parse_probe_cmd_file(std::string_view text) {
       return it->get<std::string>();
     };
     ProbeSpec spec;
-    if (auto crawl = c.find("crawl");
-        crawl != c.end() && crawl->is_boolean() && crawl->get<bool>()) {
-      throw Error(what + ".crawl: crawling is not supported");
+    if (auto crawl = c.find("crawl"); crawl != c.end() && !crawl->is_null()) {
+      if (!crawl->is_boolean()) {
+        throw Error(what + ".crawl: expected true or false");
+      }
+      spec.crawl = crawl->get<bool>();
     }
     if (c.contains("body_file") || c.contains("body_generate")) {
       throw Error(what + ": body_file/body_generate are not supported; put the body in `body`");
@@ -261,6 +275,7 @@ ProbeRequest to_probe_request(const ProbeSpec& spec) {
   r.protocol = spec.protocol.value_or("http");
   r.headers = spec.headers;
   r.body = spec.body;
+  r.crawl = spec.crawl;
   return r;
 }
 

@@ -26,11 +26,32 @@ TEST(ProbeSpec, CommandForms) {
             (ProbeSpec{.method = "PUT", .path = "/x", .protocol = "https"}));
 }
 
+TEST(ProbeSpec, CrawlPrefix) {
+  EXPECT_EQ(parse_probe_cmd("crawl:/"), (ProbeSpec{.method = "GET", .path = "/", .crawl = true}));
+  EXPECT_EQ(parse_probe_cmd("crawl:GET:/docs/"),
+            (ProbeSpec{.method = "GET", .path = "/docs/", .crawl = true}));
+  EXPECT_EQ(parse_probe_cmd("crawl:http:GET:/"),
+            (ProbeSpec{.method = "GET", .path = "/", .protocol = "http", .crawl = true}));
+  EXPECT_EQ(parse_probe_cmd("crawl:https:get:/a:b"),
+            (ProbeSpec{.method = "GET", .path = "/a:b", .protocol = "https", .crawl = true}));
+  EXPECT_EQ(parse_probe_cmd("crawl:POST /search q=1"),
+            (ProbeSpec{.method = "POST", .path = "/search", .body = "q=1", .crawl = true}));
+  EXPECT_FALSE(parse_probe_cmd("GET:/").crawl);
+  EXPECT_FALSE(parse_probe_cmd("/crawl:x").crawl); // a path, not the prefix
+  EXPECT_EQ(parse_probe_cmd("/crawl:x").path, "/crawl:x");
+  EXPECT_TRUE(to_probe_request(parse_probe_cmd("crawl:/")).crawl);
+  EXPECT_FALSE(to_probe_request(parse_probe_cmd("/")).crawl);
+}
+
 TEST(ProbeSpec, CommandErrors) {
   expect_error([] { parse_probe_cmd(""); }, "empty");
   expect_error([] { parse_probe_cmd("GET api"); }, "must start with `/`");
   expect_error([] { parse_probe_cmd("G%T /x"); }, "is not an HTTP method");
-  expect_error([] { parse_probe_cmd("crawl:http:GET:/"); }, "crawling is not supported");
+  expect_error([] { parse_probe_cmd("crawl:"); }, "expected `crawl:/path`");
+  expect_error([] { parse_probe_cmd("crawl:crawl:/"); }, "expected `crawl:/path`");
+  // the errors of the form after `crawl:` name the whole value
+  expect_error([] { parse_probe_cmd("crawl:GET:x"); }, "`crawl:GET:x`: the path `x` must start");
+  expect_error([] { parse_probe_cmd("crawl:ftp:GET:/"); }, "the path `GET:/` must start");
   expect_error([] { parse_probe_cmd("http:/x"); }, "`http:METHOD:/path`");
   expect_error([] { parse_probe_cmd("GET:/a\tb"); }, "control characters");
   expect_error([] { parse_probe_cmd("nonsense"); }, "expected `/path`");
@@ -41,8 +62,13 @@ TEST(ProbeSpec, DockerSlimCommandFile) {
       {"protocol":"http","method":"post","resource":"/api","port":8080,
        "headers":["Content-Type: application/json"],"body":"{}"},
       {"resource":"/"},
-      {"resource":"/s","protocol":"https","port":"8443"}]})");
-  ASSERT_EQ(specs.size(), 3u);
+      {"resource":"/s","protocol":"https","port":"8443"},
+      {"resource":"/site/","crawl":true},
+      {"resource":"/x","crawl":false}]})");
+  ASSERT_EQ(specs.size(), 5u);
+  EXPECT_FALSE(specs[0].crawl);
+  EXPECT_EQ(specs[3], (ProbeSpec{.method = "GET", .path = "/site/", .crawl = true}));
+  EXPECT_FALSE(specs[4].crawl);
   EXPECT_EQ(specs[0], (ProbeSpec{.method = "POST",
                                  .path = "/api",
                                  .headers = {"Content-Type: application/json"},
@@ -72,6 +98,8 @@ TEST(ProbeSpec, CommandFileErrorsNameTheField) {
   expect_error([] { parse_probe_cmd_file(R"({"commands":[{"resource":"/","body_file":"x"}]})"); },
                "body_file");
   expect_error([] { parse_probe_cmd_file(std::string(2 << 20, ' ')); }, "larger than 1 MiB");
+  expect_error([] { parse_probe_cmd_file(R"({"commands":[{"resource":"/","crawl":"yes"}]})"); },
+               "commands[0].crawl: expected true or false");
 }
 
 TEST(ProbeSpec, PortsAndRequests) {

@@ -6,14 +6,17 @@
 //   METHOD /path [BODY]        e.g. `POST /api {"a":1}`: everything after the second space
 //                              is the body, sent as is
 //   [PROTO:]METHOD:/path       DockerSlim's form, e.g. `GET:/health`, `https:POST:/login`
+//   crawl:FORM                 any of the above (DockerSlim's `crawl:http:GET:/`, and
+//                              `crawl:/`, `crawl:GET:/`): also follow the links of the answer
+//                              (same origin, breadth first: probe/crawl.hpp)
 // METHOD is a token (letters, digits, `-`, `_`), upper-cased; PROTO is `http` or `https`
 // (unset: the exercise tries http, then https); /path must start with `/` and has no spaces
-// or control characters. DockerSlim's `crawl:` prefix is refused (no crawler here).
+// or control characters.
 //
 // --http-probe-cmd-file takes DockerSlim's JSON:
 //   {"commands":[{"protocol":"http","method":"POST","resource":"/api","port":8080,
 //                 "headers":["Content-Type: application/json"],"body":"{}"}]}
-// where every field but `resource` is optional.
+// where every field but `resource` is optional; `"crawl": true` is the `crawl:` prefix.
 //
 // --http-probe-ports takes `80,8080` (`80/tcp` is accepted too).
 
@@ -34,6 +37,7 @@ struct ProbeSpec {
   std::string body;
   std::optional<int> port;
   std::optional<std::string> protocol; ///< "http" | "https"
+  bool crawl = false;                  ///< follow the links of the answer (`crawl:`)
   bool operator==(const ProbeSpec&) const = default;
 };
 
@@ -48,7 +52,7 @@ std::vector<ProbeSpec> parse_probe_cmd_file(std::string_view json);
 std::vector<int> parse_probe_ports(std::string_view text);
 
 /// The request for the sidecar: port 0 when the spec has none (the exercise then probes
-/// every port), protocol "http" when unset.
+/// every port), protocol "http" when unset, `crawl` as the spec says.
 ProbeRequest to_probe_request(const ProbeSpec& spec);
 
 } // namespace slim::probe
