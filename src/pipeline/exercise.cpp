@@ -421,6 +421,13 @@ private:
                            ", --http-crawl-max-page-count " +
                            std::to_string(m_plan.crawl_limits.max_pages) + ")");
     }
+    if (crawler.skipped_state_changing() > 0) {
+      m_warnings.push_back("the crawl did not follow " +
+                           std::to_string(crawler.skipped_state_changing()) +
+                           " link(s) that look like they change the app's state (logout, "
+                           "delete, shutdown...): probe them with --http-probe-cmd if they "
+                           "matter");
+    }
     if (crawler.crawled() > 0) {
       SLIM_INFO("crawl: {} more probe(s) from links, {} level(s)", crawler.crawled(), depth);
     }

@@ -110,7 +110,7 @@ int run_build(engine::Client& client, const BuildOptions& options) {
                 2);
   }
   if (options.verify) {
-    std::printf("verified: %zu probe(s), %zu exec(s)%s behave the same%s\n", ctx.plan.probes.size(),
+    std::printf("verified: %zu probe(s), %zu exec(s)%s behave the same%s\n", ctx.original.probes.size(),
                 ctx.plan.execs.size(), ctx.original.app_exit ? " and the exit status" : "",
                 options.seccomp ? " under the seccomp profile" : "");
   }

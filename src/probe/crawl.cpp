@@ -1,5 +1,8 @@
 #include "slim/probe/crawl.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <utility>
 
 namespace slim::probe {
@@ -19,6 +22,35 @@ std::string key_of(const ProbeRequest& r, bool any_port) {
 }
 
 } // namespace
+
+bool looks_state_changing(std::string_view target) {
+  static constexpr std::array<std::string_view, 12> k_words = {
+      "logout", "log-out",  "log_out", "signout", "sign-out", "sign_out",
+      "logoff", "shutdown", "reboot",  "delete",  "destroy",  "remove"};
+  std::string_view path = target.substr(0, target.find('?'));
+  std::size_t start = 0;
+  while (start < path.size()) {
+    std::size_t end = path.find('/', start);
+    std::string_view segment =
+        path.substr(start, end == std::string_view::npos ? path.size() - start : end - start);
+    std::string lower(segment);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (std::string_view word : k_words) {
+      if (lower.starts_with(word)) {
+        return true;
+      }
+    }
+    if (lower.starts_with("unsubscribe")) {
+      return true;
+    }
+    if (end == std::string_view::npos) {
+      break;
+    }
+    start = end + 1;
+  }
+  return false;
+}
 
 Crawler::Crawler(CrawlLimits limits) : m_limits(limits) {}
 
@@ -94,10 +126,16 @@ void Crawler::follow(const ProbeOutcome& answer, std::vector<ProbeRequest>& out)
     if (is_known(request)) {
       continue;
     }
+    if (looks_state_changing(request.path)) {
+      ++m_skipped_state_changing;
+      add_known(request); // counted once
+      continue;
+    }
     if (depth > m_limits.max_depth || m_crawled >= m_limits.max_pages) {
       m_limit_reached = true;
       return;
     }
+    request.headers = from.headers; // a user's Authorization or Host applies to the site
     request.source = ProbeSource::crawl;
     request.crawl = true;
     request.depth = depth;

@@ -294,3 +294,30 @@ TEST(Crawl, TenThousandLinksOnOnePage) {
 
 } // namespace
 } // namespace slim::probe
+
+namespace slim::probe {
+namespace {
+
+TEST(Crawl, StateChangingLinksAreNotFollowed) {
+  EXPECT_TRUE(looks_state_changing("/logout"));
+  EXPECT_TRUE(looks_state_changing("/account/Sign-Out?next=/"));
+  EXPECT_TRUE(looks_state_changing("/admin/delete.php?id=3"));
+  EXPECT_TRUE(looks_state_changing("/shutdown"));
+  EXPECT_FALSE(looks_state_changing("/blog/how-to-delete-files")); // a segment must start so
+  EXPECT_FALSE(looks_state_changing("/?action=logout"));           // the query is not read
+  EXPECT_FALSE(looks_state_changing("/css/site.css"));
+
+  Crawler crawler(CrawlLimits{});
+  ProbeOutcome page;
+  page.request = ProbeRequest{.path = "/", .port = 80, .crawl = true};
+  page.status = 200;
+  page.content_type = "text/html";
+  page.body = "<a href='/logout'>x</a><a href='/about'>y</a><a href='logout'>z</a>";
+  auto next = crawler.next({page});
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].path, "/about");
+  EXPECT_EQ(crawler.skipped_state_changing(), 1u);
+}
+
+} // namespace
+} // namespace slim::probe

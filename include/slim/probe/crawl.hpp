@@ -22,6 +22,12 @@ struct CrawlLimits {
   std::size_t max_url_bytes = 2048;      ///< longer paths (with the query) are skipped
 };
 
+/// True when a path looks like a GET that changes the app's state rather than reading it: a
+/// path segment (before the query, any case) named like logout, signout, shutdown, reboot,
+/// delete, destroy, remove or unsubscribe, alone or as a prefix ("delete.php", "logout?next=").
+/// A crawl that logs itself out or shuts the app down learns less, so these are not followed.
+bool looks_state_changing(std::string_view target);
+
 /// Breadth-first crawl state over probe answers: dedupes, keeps to the app's origin, bounds.
 class Crawler {
 public:
@@ -36,12 +42,14 @@ public:
   /// max_pages. Only answers whose request has `crawl == true` are followed: a 2xx answer's
   /// body (HTML or CSS, links resolved against its <base href>), and a 3xx answer's Location.
   /// Each new request has source crawl, crawl = true, found_on = the answer's URL, the answer's
-  /// port and protocol. The answers' own requests become known.
+  /// port, protocol and headers. The answers' own requests become known.
   std::vector<ProbeRequest> next(const std::vector<ProbeOutcome>& answers);
   /// Requests handed out so far.
   std::size_t crawled() const noexcept;
   /// True once max_pages, max_depth or max_links_per_page cut links off.
   bool limit_reached() const noexcept;
+  /// Links not followed because they look state-changing (looks_state_changing).
+  std::size_t skipped_state_changing() const noexcept { return m_skipped_state_changing; }
 
 private:
   /// Known on its port, or by a port-0 probe of every port.
@@ -52,6 +60,7 @@ private:
   CrawlLimits m_limits;
   std::unordered_set<std::string> m_known; ///< "METHOD protocol port target"; port `*` for 0
   std::size_t m_crawled = 0;
+  std::size_t m_skipped_state_changing = 0;
   bool m_limit_reached = false;
 };
 
