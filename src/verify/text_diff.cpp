@@ -12,10 +12,12 @@ namespace slim::verify {
 
 namespace {
 
-// Bytes looked at past the first difference for the excerpt, and tokens skipped on each side
-// while looking for where the texts agree again (a quadratic search: 256^2 * 3 compares).
-constexpr std::size_t k_excerpt_window = 4096;
-constexpr std::size_t k_excerpt_max_skip = 256;
+// Bytes looked at past the first difference for the excerpt, tokens skipped on each side while
+// looking for where the texts agree again, and the number of places tried (each up to
+// k_resync_tokens compares): the search is quadratic in the skips, so it is capped.
+constexpr std::size_t k_excerpt_window = 16384;
+constexpr std::size_t k_excerpt_max_skip = 2048;
+constexpr std::size_t k_excerpt_max_tries = std::size_t{1} << 21;
 constexpr std::size_t k_resync_tokens = 3;
 
 enum class CharClass { word, space, other };
@@ -448,8 +450,10 @@ std::string diff_excerpt(std::string_view a, std::string_view b, const ExcerptLi
   std::optional<std::pair<std::size_t, std::size_t>> resync;
   const std::size_t max_i = std::min(na, k_excerpt_max_skip);
   const std::size_t max_j = std::min(nb, k_excerpt_max_skip);
-  for (std::size_t s = 0; s <= max_i + max_j && !resync; ++s) {
+  std::size_t tries = 0;
+  for (std::size_t s = 0; s <= max_i + max_j && !resync && tries < k_excerpt_max_tries; ++s) {
     for (std::size_t i = s > max_j ? s - max_j : 0; i <= std::min(s, max_i); ++i) {
+      ++tries;
       if (agree_at(i, s - i)) {
         resync = std::make_pair(i, s - i);
         break;

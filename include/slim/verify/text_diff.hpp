@@ -50,7 +50,7 @@ struct ExcerptLimits {
 
 /// Where `a` (the original) and `b` (the result) first differ, as `…before[-a's part-]{+b's
 /// part+}after…`: whole tokens, each part capped, never a cut UTF-8 character, control
-/// characters escaped. "" when they are equal. Looks at most a few KiB past the first
+/// characters escaped. "" when they are equal. Looks at most 16 KiB past the first
 /// difference.
 std::string diff_excerpt(std::string_view a, std::string_view b, const ExcerptLimits& limits = {});
 
