@@ -29,7 +29,7 @@ constexpr std::array<ClassInfo, k_token_class_count> k_classes = {{
      "values after keys like `uptime` or `pid`"},
     {"uuid", "UUID", "UUIDs"},
     {"hex", "long hex or numeric id", "long hex or numeric ids"},
-    {"token", "session/CSRF token", "session/CSRF tokens"},
+    {"token", "token (session, CSRF, nonce, ETag)", "tokens (session, CSRF, nonce, ETag)"},
     {"random", "random-looking token", "random-looking tokens"},
     {"n", "number", "numbers"},
 }};
