@@ -3,7 +3,9 @@
 #include "slim/verify/utf8_text.hpp"
 #include "slim/verify/volatile_tokens.hpp"
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <unordered_set>
 
 namespace slim::verify {
@@ -94,8 +96,37 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
-// Calls `f(line)` for each trimmed line of `text` (cut to k_error_scan_bytes) that reads like
-// a missing-thing error, until `f` returns false.
+// Where the phrase that makes `line` a missing-thing error starts, if it is one.
+std::optional<std::size_t> missing_error_at(std::string_view line) {
+  const std::string lower = lower_ascii(line.substr(0, utf8_floor(line, k_error_scan_bytes)));
+  std::optional<std::size_t> first;
+  auto found = [&](std::size_t at) {
+    if (!first || at < *first) {
+      first = at;
+    }
+  };
+  for (auto phrase : k_phrases) {
+    if (std::size_t at = lower.find(phrase); at != std::string::npos) {
+      found(at);
+    }
+  }
+  // Perl: `Can't locate Foo/Bar.pm in @INC`
+  if (std::size_t at = lower.find("can't locate");
+      at != std::string::npos && lower.find(" in @inc", at) != std::string::npos) {
+    found(at);
+  }
+  for (std::size_t at = lower.find("not found"); at != std::string::npos;
+       at = lower.find("not found", at + 1)) {
+    if (names_missing_thing_before(lower, at)) {
+      found(at);
+      break;
+    }
+  }
+  return first;
+}
+
+// Calls `f(line, at)` for each trimmed line of `text` (cut to k_error_scan_bytes) that reads
+// like a missing-thing error (its phrase at `at`), until `f` returns false.
 template <typename F> void for_each_error_line(std::string_view text, F&& f) {
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -104,7 +135,10 @@ template <typename F> void for_each_error_line(std::string_view text, F&& f) {
     std::string_view line = text.substr(pos, end - pos);
     pos = eol == std::string_view::npos ? text.size() : eol + 1;
     line = trim(line.substr(0, utf8_floor(line, k_error_scan_bytes)));
-    if (!line.empty() && is_missing_error(line) && !f(line)) {
+    if (line.empty()) {
+      continue;
+    }
+    if (auto at = missing_error_at(line); at && !f(line, *at)) {
       return;
     }
   }
@@ -114,27 +148,22 @@ std::string masked_key(std::string_view line) {
   return mask_volatile(line, MaskLevel::numbers).text;
 }
 
+// `line` for the report: whole when short, else k_error_line_bytes around the phrase at `at`.
+std::string quote_line(std::string_view line, std::size_t at) {
+  if (line.size() <= k_error_line_bytes) {
+    return std::string(line);
+  }
+  std::size_t start =
+      utf8_floor(line, at > k_error_line_bytes / 3 ? at - k_error_line_bytes / 3 : 0);
+  std::size_t end = utf8_floor(line, std::min(line.size(), start + k_error_line_bytes));
+  return (start > 0 ? "…" : "") + std::string(line.substr(start, end - start)) +
+         (end < line.size() ? "…" : "");
+}
+
 } // namespace
 
 bool is_missing_error(std::string_view line) {
-  const std::string lower = lower_ascii(line.substr(0, utf8_floor(line, k_error_scan_bytes)));
-  for (auto phrase : k_phrases) {
-    if (lower.find(phrase) != std::string::npos) {
-      return true;
-    }
-  }
-  // Perl: `Can't locate Foo/Bar.pm in @INC`
-  if (std::size_t at = lower.find("can't locate");
-      at != std::string::npos && lower.find(" in @inc", at) != std::string::npos) {
-    return true;
-  }
-  for (std::size_t at = lower.find("not found"); at != std::string::npos;
-       at = lower.find("not found", at + 1)) {
-    if (names_missing_thing_before(lower, at)) {
-      return true;
-    }
-  }
-  return false;
+  return missing_error_at(line).has_value();
 }
 
 std::vector<std::string> error_lines(std::string_view text, std::size_t max_lines) {
@@ -142,8 +171,8 @@ std::vector<std::string> error_lines(std::string_view text, std::size_t max_line
   if (max_lines == 0) {
     return out;
   }
-  for_each_error_line(text, [&](std::string_view line) {
-    out.push_back(clip_utf8(line, k_error_line_bytes));
+  for_each_error_line(text, [&](std::string_view line, std::size_t at) {
+    out.push_back(quote_line(line, at));
     return out.size() < max_lines;
   });
   return out;
@@ -153,7 +182,7 @@ std::vector<std::string> new_error_lines(const std::vector<std::string_view>& or
                                          std::string_view result, std::size_t max_lines) {
   std::unordered_set<std::string> known;
   for (auto original : originals) {
-    for_each_error_line(original, [&](std::string_view line) {
+    for_each_error_line(original, [&](std::string_view line, std::size_t) {
       known.insert(masked_key(line));
       return known.size() < k_max_original_error_lines;
     });
@@ -163,10 +192,10 @@ std::vector<std::string> new_error_lines(const std::vector<std::string_view>& or
     return out;
   }
   std::unordered_set<std::string> reported;
-  for_each_error_line(result, [&](std::string_view line) {
+  for_each_error_line(result, [&](std::string_view line, std::size_t at) {
     std::string key = masked_key(line);
     if (known.count(key) == 0 && reported.insert(key).second) {
-      out.push_back(clip_utf8(line, k_error_line_bytes));
+      out.push_back(quote_line(line, at));
     }
     return out.size() < max_lines;
   });

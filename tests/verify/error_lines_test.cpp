@@ -63,9 +63,20 @@ TEST(ErrorLines, LinesAreTrimmedClippedAndCounted) {
   auto lines = error_lines(text);
   ASSERT_EQ(lines.size(), 12u);
   EXPECT_EQ(lines[0], "ModuleNotFoundError: No module named 'x'");
-  EXPECT_LE(lines[1].size(), k_error_line_bytes + 3);
+  EXPECT_LE(lines[1].size(), k_error_line_bytes + 6);
   EXPECT_TRUE(is_valid_utf8(lines[1]));
   EXPECT_EQ(error_lines(text, 3).size(), 3u);
+}
+
+TEST(ErrorLines, ALongLineIsQuotedAroundItsError) {
+  const std::string before(1000, 'b');
+  const std::string after(1000, 'a');
+  auto lines =
+      error_lines("<p>" + before + "Warning: include(x.php): failed to open stream" + after);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("…", 0), 0u);
+  EXPECT_NE(lines[0].find("include(x.php): failed to open stream"), std::string::npos);
+  EXPECT_LE(lines[0].size(), k_error_line_bytes + 6);
 }
 
 TEST(ErrorLines, OnlyTheFirstBytesOfAVeryLongLineAreSearched) {

@@ -12,7 +12,8 @@ namespace slim::verify {
 
 /// Bytes of each line searched for the phrases (the rest of a longer line is not looked at).
 inline constexpr std::size_t k_error_scan_bytes = 4096;
-/// Bytes of each line kept for the report (clipped at a UTF-8 boundary, "…" appended).
+/// Bytes of a line kept for the report: a longer one is quoted around its error, at UTF-8
+/// boundaries, with "…" where it was cut.
 inline constexpr std::size_t k_error_line_bytes = 300;
 /// Error lines of the original remembered; with more, later ones may be reported as new.
 inline constexpr std::size_t k_max_original_error_lines = 5000;
@@ -22,8 +23,8 @@ inline constexpr std::size_t k_max_original_error_lines = 5000;
 /// `Cannot find module`, `NoClassDefFoundError`, `sh: 1: foo: not found`, ...
 bool is_missing_error(std::string_view line);
 
-/// The lines of `text` that read so (trimmed, each clipped to k_error_line_bytes), in order,
-/// at most `max_lines`.
+/// The lines of `text` that read so (trimmed, quoted as k_error_line_bytes says), in order, at
+/// most `max_lines`.
 std::vector<std::string> error_lines(std::string_view text, std::size_t max_lines = 100);
 
 /// The error lines of `result` whose masked form (MaskLevel::numbers: their dates, ids and
