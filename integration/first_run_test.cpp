@@ -196,7 +196,7 @@ TEST_F(FirstRun, PagesThatChangeOnEveryRunVerifyAndTheDriftIsNamed) {
   auto status = nlohmann::json::parse(slim.get(8000, "/status").body, nullptr, false);
   EXPECT_EQ(status.value("status", ""), "ok");
   auto report = nlohmann::json::parse(slim.get(8000, "/report").body, nullptr, false);
-  EXPECT_EQ(report.value("nfkc", ""), "Strasse fine 1") << report.dump();
+  EXPECT_EQ(report.value("nfkc", ""), "Straße fine 1") << report.dump();
 }
 
 TEST_F(FirstRun, ServiceThatIsNotHttpIsConnectedToAndWorks) {
@@ -285,7 +285,12 @@ TEST_F(FirstRun, VerifyStrictToleratesNoDrift) {
   auto b = build("dynamic", "--verify-strict");
   ImageGuard guard(client, b.tag);
   EXPECT_EQ(b.run.exit_code, 2) << b.run.out << b.run.err;
-  EXPECT_TRUE(b.report["drift"].empty());
+  // Nothing is tolerated as masked or similar: what the original itself answered differently
+  // twice is only listed as not compared.
+  for (const auto& d : b.report["drift"]) {
+    EXPECT_EQ(d.value("tolerated", "").rfind("not compared", 0), 0u) << d.dump();
+  }
+  EXPECT_FALSE(b.report["differences"].empty());
 }
 
 } // namespace

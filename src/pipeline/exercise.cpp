@@ -370,6 +370,14 @@ private:
   // Nothing learnt, or an explicit probe without an HTTP answer: a slim image made now would
   // miss the files of what the user wanted exercised.
   void check_answered(const std::vector<probe::ProbeOutcome>& answers) {
+    for (const auto& a : answers) {
+      if (a.request.source == probe::ProbeSource::user && !a.ok() && a.connected) {
+        throw Error("the probe `" + a.request.describe() + "` got no HTTP answer (" + a.error +
+                    "): does port " + std::to_string(a.request.port) +
+                    " speak HTTP? (exercise other protocols with --exec; --tcp-probe-ports " +
+                    std::to_string(a.request.port) + " only connects)");
+      }
+    }
     if (!answers.empty() &&
         std::none_of(answers.begin(), answers.end(), [](const auto& a) { return a.ok(); })) {
       const auto& first = answers.front();
@@ -378,14 +386,6 @@ private:
       std::string last = last_output(m_target.logs(10));
       msg += last.empty() ? "; it printed nothing" : "; its last output: " + last;
       throw Error(msg);
-    }
-    for (const auto& a : answers) {
-      if (a.request.source == probe::ProbeSource::user && !a.ok() && a.connected) {
-        throw Error("the probe `" + a.request.describe() + "` got no HTTP answer (" + a.error +
-                    "): does port " + std::to_string(a.request.port) +
-                    " speak HTTP? (exercise other protocols with --exec; --tcp-probe-ports " +
-                    std::to_string(a.request.port) + " only connects)");
-      }
     }
   }
 
