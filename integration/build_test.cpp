@@ -159,12 +159,16 @@ TEST_F(SlimBuild, ABrokenResultFailsVerificationNamingTheProbe) {
 }
 
 TEST_F(SlimBuild, MissingImageIsOneClearLineAndLeavesNothing) {
-  auto b = build("does-not-exist");
-  EXPECT_EQ(b.run.exit_code, 1);
-  EXPECT_NE(b.run.err.find("slim: error: no image `slim-fixture/does-not-exist:latest`"),
+  // `exec` keeps the shell's PID, so $$ is slim's: its containers carry io.slim.session=$$
+  // (other slim runs may share the engine).
+  auto r = run_command("echo $$; exec " + slim_binary() +
+                       " build --log-level warn slim-fixture/does-not-exist:latest");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("slim: error: no image `slim-fixture/does-not-exist:latest`"),
             std::string::npos)
-      << b.run.err;
-  auto left = run_command("docker ps -aq --filter label=io.slim.owner=slim");
+      << r.err;
+  std::string pid = r.out.substr(0, r.out.find('\n'));
+  auto left = run_command("docker ps -aq --filter label=io.slim.session=" + pid);
   EXPECT_EQ(left.out, "");
 }
 
@@ -225,13 +229,15 @@ TEST_F(SlimBuild, CtrlCDuringTheRunRemovesContainersAndTempFiles) {
   auto r = run_command("TMPDIR=" + tmp.string() + " " + slim_binary() +
                            " build --log-level warn --continue-after timeout:60 "
                            "slim-fixture/nginx:latest & pid=$!; sleep 12; "
-                           "n=$(docker ps -q --filter label=io.slim.owner=slim --filter "
+                           "n=$(docker ps -q --filter label=io.slim.session=$pid --filter "
                            "label=io.slim.role=target | wc -l); "
-                           "kill -INT $pid; wait $pid; echo \"rc=$? running=$n\"",
+                           "kill -INT $pid; wait $pid; echo \"rc=$? running=$n pid=$pid\"",
                        std::chrono::seconds(120));
   EXPECT_NE(r.out.find("rc=130 running=1"), std::string::npos) << r.out << r.err;
   EXPECT_NE(r.err.find("slim: error: interrupted"), std::string::npos) << r.err;
-  auto left = run_command("docker ps -aq --filter label=io.slim.owner=slim");
+  std::string pid = r.out.substr(r.out.find("pid=") + 4);
+  pid = pid.substr(0, pid.find('\n'));
+  auto left = run_command("docker ps -aq --filter label=io.slim.session=" + pid);
   EXPECT_EQ(left.out, "");
   EXPECT_TRUE(std::filesystem::is_empty(tmp));
 }
