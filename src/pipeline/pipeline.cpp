@@ -99,20 +99,31 @@ int run_build(engine::Client& client, const BuildOptions& options) {
   std::printf("report: %s%s%s\n", options.report_path.c_str(),
               options.seccomp ? "; seccomp profile: " : "",
               options.seccomp ? ctx.seccomp_path.c_str() : "");
+  auto print_drift = [&ctx](std::FILE* to) {
+    for (const auto& d : ctx.drift) {
+      std::fprintf(to, "  tolerated as drift: %s: %s\n", d.what.c_str(), d.how.c_str());
+    }
+  };
   if (!ctx.differences.empty()) {
     for (const auto& d : ctx.differences) {
       std::fprintf(stderr, "slim: verify: %s: original %s, slim image %s\n", d.what.c_str(),
                    d.original.c_str(), d.result.c_str());
+      if (!d.diff.empty()) {
+        std::fprintf(stderr, "  diff: %s\n", d.diff.c_str());
+      }
     }
+    print_drift(stderr);
     throw Error("verification failed: the slim image `" + ctx.tags.front() +
                     "` answered differently in " + std::to_string(ctx.differences.size()) +
                     " way(s) (see above and " + options.report_path + ")",
                 2);
   }
   if (options.verify) {
-    std::printf("verified: %zu probe(s), %zu exec(s)%s behave the same%s\n", ctx.original.probes.size(),
-                ctx.plan.execs.size(), ctx.original.app_exit ? " and the exit status" : "",
+    std::printf("verified: %zu probe(s), %zu exec(s)%s behave the same%s\n",
+                ctx.original.probes.size(), ctx.plan.execs.size(),
+                ctx.original.app_exit ? " and the exit status" : "",
                 options.seccomp ? " under the seccomp profile" : "");
+    print_drift(stdout);
   }
   return 0;
 }
