@@ -34,6 +34,9 @@ std::string read_input(const std::string& path) {
     if (!in) {
       throw Error(errno_message("cannot read", path, errno));
     }
+    if (std::filesystem::is_directory(path)) {
+      throw Error(errno_message("cannot read", path, EISDIR));
+    }
     std::ostringstream s;
     s << in.rdbuf();
     text = s.str();
