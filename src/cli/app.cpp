@@ -40,6 +40,7 @@ int run(int argc, char** argv) {
   register_xray(app, global, exit_code);
   register_build(app, global, exit_code);
   register_profile(app, global, exit_code);
+  register_seccomp(app, global, exit_code);
 
   app.parse_complete_callback([&] {
     log::init(global.log_level);

@@ -5,6 +5,7 @@
 #include "slim/util/shell_words.hpp"
 
 #include <memory>
+#include <vector>
 
 namespace slim::cli {
 
@@ -119,6 +120,27 @@ void finish_options(pipeline::BuildOptions& o, const std::string& continue_after
   }
 }
 
+// The seccomp profile's options (build and profile); returned so --no-seccomp can exclude them.
+std::vector<CLI::Option*> add_seccomp_options(CLI::App* cmd, pipeline::BuildOptions& o) {
+  return {
+      cmd->add_option("--seccomp-baseline", o.seccomp_baseline,
+                      "harmless: also allow the calls that need no privilege and touch nothing "
+                      "outside the process (identity getters, clocks, exit, ...: README); none: "
+                      "only the calls seen")
+          ->check(CLI::IsMember({"harmless", "none"}))
+          ->capture_default_str(),
+      cmd->add_option("--seccomp-action", o.seccomp_action,
+                      "what a call outside the profile gets: errno (EPERM) or log (allowed and "
+                      "logged by the kernel, for a staged rollout: `slim seccomp explain`)")
+          ->check(CLI::IsMember({"errno", "log"}))
+          ->capture_default_str(),
+      cmd->add_option("--seccomp-format", o.seccomp_format,
+                      "docker (docker/podman --security-opt seccomp=FILE), oci (config.json's "
+                      "linux.seccomp) or kubernetes (a security-profiles-operator SeccompProfile)")
+          ->check(CLI::IsMember({"docker", "oci", "kubernetes"}))
+          ->capture_default_str()};
+}
+
 } // namespace
 
 void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) {
@@ -135,8 +157,11 @@ void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   add_run_options(cmd, o, extra->continue_after, extra->entrypoint, extra->cmd, extra->probe_on,
                   extra->probe_off);
   cmd->add_option("-t,--tag", o.tags, "name of the new image (repeatable; default REPO.slim:TAG)");
-  cmd->add_flag("--no-seccomp", extra->no_seccomp,
-                "write no seccomp profile and verify without one");
+  auto* no_seccomp = cmd->add_flag("--no-seccomp", extra->no_seccomp,
+                                   "write no seccomp profile and verify without one");
+  for (auto* option : add_seccomp_options(cmd, o)) {
+    no_seccomp->excludes(option);
+  }
   cmd->add_option("--output-tar", o.output_tar,
                   "write the new image to this tar instead of loading it into the engine");
   cmd->add_option("--format", o.output_format, "format of --output-tar: docker or oci")
@@ -189,6 +214,7 @@ void register_profile(CLI::App& app, const GlobalOptions& global, int& exit_code
                  "seccomp profile, without making an image");
   add_run_options(cmd, *state, extra->continue_after, extra->entrypoint, extra->cmd,
                   extra->probe_on, extra->probe_off);
+  add_seccomp_options(cmd, *state);
   one_value_per_flag(cmd);
   cmd->callback([&global, &exit_code, state, extra] {
     auto& opts = *state;

@@ -26,5 +26,6 @@ void register_squash(CLI::App& app, const GlobalOptions& global, int& exit_code)
 void register_xray(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void register_profile(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void register_seccomp(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 } // namespace slim::cli

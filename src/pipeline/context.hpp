@@ -8,6 +8,7 @@
 #include "slim/pipeline/container_run.hpp"
 #include "slim/pipeline/exercise.hpp"
 #include "slim/pipeline/options.hpp"
+#include "slim/seccomp/generate.hpp"
 #include "slim/util/cancel.hpp"
 #include "slim/util/log.hpp"
 #include "slim/util/temp_dir.hpp"
@@ -67,6 +68,7 @@ struct Context {
   // seccomp
   std::string seccomp_json;
   std::vector<std::string> seccomp_added;
+  std::optional<seccomp::GeneratedProfile> seccomp_generated; ///< for the report
 
   // verify
   std::optional<verify::Observation> verified;

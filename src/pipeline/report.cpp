@@ -23,6 +23,35 @@ const char* type_name(image::EntryType t) {
   return "other";
 }
 
+// What the report says about the profile: enough to compare sizes before and after, to see
+// what the baseline and the argument filters did, and for `slim seccomp merge` to redo it.
+void add_seccomp(nlohmann::json& j, const seccomp::GeneratedProfile& g, const std::string& format) {
+  nlohmann::json& s = j["seccomp"];
+  s["format"] = format;
+  s["default_action"] = g.profile.default_action;
+  s["baseline"] = seccomp::to_string(g.baseline);
+  s["architectures"] = g.profile.architectures;
+  s["from_baseline"] = g.from_baseline;
+  s["enosys"] = g.enosys;
+  nlohmann::json filters = nlohmann::json::array();
+  for (const auto& f : g.filtered) {
+    nlohmann::json e = {{"name", f.name}, {"index", f.index}};
+    e["op"] = f.mask == 0 ? "SCMP_CMP_EQ" : "SCMP_CMP_MASKED_EQ";
+    if (f.mask != 0) {
+      e["mask"] = f.mask;
+    }
+    e["values"] = f.allowed;
+    filters.push_back(std::move(e));
+  }
+  s["arg_filters"] = std::move(filters);
+  s["rules"] = g.profile.syscalls.size();
+  s["names"] = g.profile.name_count();
+  s["bpf_bytes"] = g.bpf_bytes;
+  if (g.args_seen) {
+    j["syscall_args"] = seccomp::syscall_args_to_json(*g.args_seen);
+  }
+}
+
 } // namespace
 
 std::optional<double> BuildReport::ratio() const {
@@ -83,6 +112,9 @@ nlohmann::json to_json(const BuildReport& r) {
   j["excluded"] = std::move(excluded);
   j["syscalls"] = r.syscalls;
   j["seccomp"] = {{"profile", r.seccomp_profile}, {"added_by_runtime", r.seccomp_added_by_runtime}};
+  if (r.seccomp != nullptr) {
+    add_seccomp(j, *r.seccomp, r.seccomp_format);
+  }
   json probes = json::object();
   probes["original"] = r.original != nullptr ? to_json(*r.original) : json(nullptr);
   probes["result"] = r.verified != nullptr ? to_json(*r.verified) : json(nullptr);

@@ -20,6 +20,8 @@ void report_pass(Context& ctx) {
   r.syscalls = ctx.report.syscalls;
   r.seccomp_profile = ctx.opt.seccomp ? ctx.seccomp_path : "";
   r.seccomp_added_by_runtime = ctx.seccomp_added;
+  r.seccomp = ctx.seccomp_generated ? &*ctx.seccomp_generated : nullptr;
+  r.seccomp_format = ctx.opt.seccomp_format;
   r.original = &ctx.original;
   r.verified = ctx.verified ? &*ctx.verified : nullptr;
   r.differences = ctx.differences;

@@ -14,22 +14,6 @@
 
 namespace slim::seccomp {
 
-const std::vector<std::string> k_runtime_syscalls = {
-    // runc's init after seccomp is installed: privileges, fds, the exec fifo, execve
-    "capget", "capset", "chdir", "close", "close_range", "dup3", "execve", "exit", "exit_group",
-    "fchdir", "fchown", "fcntl", "fstat", "fstatfs", "futex", "getcwd", "getdents64", "getegid",
-    "geteuid", "getgid", "getpid", "getppid", "gettid", "getuid", "newfstatat", "openat", "prctl",
-    "read", "readlinkat", "setgid", "setgroups", "setresgid", "setresuid", "setuid", "statfs",
-    "write",
-    // the Go runtime inside runc: threads, signals, memory, its poller
-    "brk", "clone", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_wait", "madvise", "mmap",
-    "mprotect", "munmap", "nanosleep", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
-    "sched_getaffinity", "sched_yield", "sigaltstack", "tgkill",
-    // found by test (scripts/find-runtime-syscalls.sh): runc 1.1.5 calls faccessat2 (439) on
-    // the app's binary after the filter is in; without it every container fails with
-    // "exec /usr/sbin/nginx: operation not permitted"
-    "faccessat2"};
-
 namespace {
 
 using nlohmann::json;
@@ -50,10 +34,25 @@ constexpr std::array<ArchName, 8> k_arches = {{
     {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
 }};
 
-std::optional<std::uint32_t> arch_token(std::string_view name) {
-  for (const auto& a : k_arches) {
-    if (a.name == name) {
-      return a.token;
+struct OpName {
+  std::string_view name;
+  scmp_compare op;
+};
+
+constexpr std::array<OpName, 7> k_ops = {{
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+}};
+
+std::optional<scmp_compare> op_value(std::string_view name) {
+  for (const auto& o : k_ops) {
+    if (o.name == name) {
+      return o.op;
     }
   }
   return std::nullopt;
@@ -121,6 +120,37 @@ private:
   int m_fd;
 };
 
+// The libseccomp comparisons of one rule, or an error naming the bad condition. runc adds a
+// rule whose conditions repeat an argument as one rule per condition (libseccomp refuses two
+// comparisons of one argument in a rule), so the result is a list of comparison sets.
+Result<std::vector<std::vector<scmp_arg_cmp>>> comparisons(const SeccompRule& rule,
+                                                           const std::string& field) {
+  using R = Result<std::vector<std::vector<scmp_arg_cmp>>>;
+  std::vector<scmp_arg_cmp> all;
+  std::set<unsigned> indexes;
+  for (std::size_t k = 0; k < rule.args.size(); ++k) {
+    const ArgCondition& a = rule.args[k];
+    const std::string where = field + ".args[" + std::to_string(k) + "]";
+    if (a.index > 5) {
+      return R::fail(where + ": index " + std::to_string(a.index) + " (system calls have 6)");
+    }
+    auto op = op_value(a.op);
+    if (!op) {
+      return R::fail(where + ": unknown op `" + a.op.substr(0, 64) + "`");
+    }
+    all.push_back(scmp_arg_cmp{a.index, *op, a.value, a.value_two});
+    indexes.insert(a.index);
+  }
+  if (indexes.size() == all.size()) {
+    return std::vector<std::vector<scmp_arg_cmp>>{all};
+  }
+  std::vector<std::vector<scmp_arg_cmp>> split;
+  for (const auto& c : all) {
+    split.push_back({c});
+  }
+  return split;
+}
+
 // One filter context holding every architecture of the profile, as runc builds it: names are
 // resolved for the native architecture (pseudo numbers for calls it lacks) and libseccomp
 // translates each rule to every architecture that has the call.
@@ -151,13 +181,14 @@ Result<std::size_t> compile_all(const SeccompProfile& profile,
   }
   for (std::size_t i = 0; i < profile.syscalls.size(); ++i) {
     const SeccompRule& rule = profile.syscalls[i];
-    if (rule.has_args) {
-      continue;
-    }
+    const std::string field = where + ": syscalls[" + std::to_string(i) + "]";
     auto act = action_value(rule.action, rule.errno_ret);
     if (!act) {
-      return R::fail(where + ": syscalls[" + std::to_string(i) + "]: unknown action `" +
-                     rule.action + "`");
+      return R::fail(field + ": unknown action `" + rule.action.substr(0, 64) + "`");
+    }
+    auto cmps = comparisons(rule, field);
+    if (!cmps.ok()) {
+      return R::fail(cmps.error());
     }
     if (*act == def) {
       continue; // libseccomp refuses rules that repeat the default; Docker skips them too
@@ -168,11 +199,18 @@ Result<std::size_t> compile_all(const SeccompProfile& profile,
         nr = seccomp_syscall_resolve_name_arch(arches[k], name.c_str());
       }
       if (nr == __NR_SCMP_ERROR) {
-        return R::fail(where + ": syscalls[" + std::to_string(i) + "]: unknown system call `" +
-                       name + "`");
+        return R::fail(field + ": unknown system call `" + name.substr(0, 64) + "`");
       }
-      if (int rc = seccomp_rule_add(ctx.get(), *act, nr, 0); rc != 0) {
-        return R::fail(where + ": rule for `" + name + "`: " + std::strerror(-rc));
+      for (const auto& set : cmps.value()) {
+        int rc = seccomp_rule_add_array(ctx.get(), *act, nr, static_cast<unsigned>(set.size()),
+                                        set.empty() ? nullptr : set.data());
+        if (rc == -EEXIST) {
+          return R::fail(field + ": `" + name +
+                         "` has another action for the same arguments in an earlier rule");
+        }
+        if (rc != 0) {
+          return R::fail(field + ": rule for `" + name + "`: " + std::strerror(-rc));
+        }
       }
     }
   }
@@ -195,16 +233,89 @@ Result<std::size_t> compile_all(const SeccompProfile& profile,
   return static_cast<std::size_t>(st.st_size);
 }
 
+// An unsigned integer field of an `args` entry; nullopt (with `error` set) when it is not one.
+std::optional<std::uint64_t> unsigned_field(const json& j, const char* key, bool required,
+                                            const std::string& where, std::string& error) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (required) {
+      error = where + "." + key + ": missing";
+      return std::nullopt;
+    }
+    return std::uint64_t{0};
+  }
+  if (it->is_number_unsigned()) {
+    return it->get<std::uint64_t>();
+  }
+  if (it->is_number_integer() && it->get<std::int64_t>() >= 0) {
+    return static_cast<std::uint64_t>(it->get<std::int64_t>());
+  }
+  error = where + "." + key + ": not an unsigned integer";
+  return std::nullopt;
+}
+
+Result<std::vector<ArgCondition>> parse_args(const json& a, const std::string& field) {
+  using R = Result<std::vector<ArgCondition>>;
+  std::vector<ArgCondition> out;
+  if (a.is_null()) {
+    return out;
+  }
+  if (!a.is_array()) {
+    return R::fail(field + ".args: not an array");
+  }
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    const json& c = a[k];
+    const std::string where = field + ".args[" + std::to_string(k) + "]";
+    if (!c.is_object()) {
+      return R::fail(where + ": not an object");
+    }
+    std::string error;
+    auto index = unsigned_field(c, "index", true, where, error);
+    auto value = index ? unsigned_field(c, "value", false, where, error) : std::nullopt;
+    auto two = value ? unsigned_field(c, "valueTwo", false, where, error) : std::nullopt;
+    if (!two) {
+      return R::fail(error);
+    }
+    auto op = c.find("op");
+    if (op == c.end() || !op->is_string()) {
+      return R::fail(where + ".op: missing or not a string");
+    }
+    if (*index > 5) {
+      return R::fail(where + ".index: " + std::to_string(*index) + " (system calls have 6)");
+    }
+    out.push_back({static_cast<unsigned>(*index), *value, *two, op->get<std::string>()});
+  }
+  return out;
+}
+
 } // namespace
 
 std::vector<std::string> SeccompProfile::allowed() const {
   std::set<std::string> out;
   for (const auto& r : syscalls) {
-    if (r.action == "SCMP_ACT_ALLOW" && !r.has_args) {
+    if (r.action == "SCMP_ACT_ALLOW" && r.args.empty()) {
       out.insert(r.names.begin(), r.names.end());
     }
   }
   return {out.begin(), out.end()};
+}
+
+std::vector<std::string> SeccompProfile::allowed_with_args() const {
+  std::set<std::string> out;
+  for (const auto& r : syscalls) {
+    if (r.action == "SCMP_ACT_ALLOW" && !r.args.empty()) {
+      out.insert(r.names.begin(), r.names.end());
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+std::size_t SeccompProfile::name_count() const {
+  std::set<std::string> out;
+  for (const auto& r : syscalls) {
+    out.insert(r.names.begin(), r.names.end());
+  }
+  return out.size();
 }
 
 Result<std::vector<std::string>> seccomp_architectures(std::string_view arch) {
@@ -233,12 +344,30 @@ Result<std::vector<std::string>> seccomp_architectures(std::string_view arch) {
   return R::fail("seccomp: unknown architecture `" + std::string(arch.substr(0, 64)) + "`");
 }
 
+std::optional<std::uint32_t> seccomp_arch_token(std::string_view name) {
+  for (const auto& a : k_arches) {
+    if (a.name == name) {
+      return a.token;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> seccomp_arch_name(std::uint32_t token) {
+  for (const auto& a : k_arches) {
+    if (a.token == token) {
+      return std::string(a.name);
+    }
+  }
+  return std::nullopt;
+}
+
 bool seccomp_name_known(const std::string& name, const std::vector<std::string>& architectures) {
   if (!plausible_name(name)) {
     return false;
   }
   for (const auto& a : architectures) {
-    if (auto token = arch_token(a)) {
+    if (auto token = seccomp_arch_token(a)) {
       if (seccomp_syscall_resolve_name_arch(*token, name.c_str()) >= 0) {
         return true;
       }
@@ -251,69 +380,24 @@ Result<std::size_t> compile_seccomp_profile(const SeccompProfile& profile, bool 
   using R = Result<std::size_t>;
   auto def = action_value(profile.default_action, profile.default_errno_ret);
   if (!def) {
-    return R::fail("seccomp profile: unknown defaultAction `" + profile.default_action + "`");
+    return R::fail("seccomp profile: unknown defaultAction `" +
+                   profile.default_action.substr(0, 64) + "`");
   }
   if (profile.architectures.empty()) {
     return R::fail("seccomp profile: no architectures");
   }
   std::vector<std::uint32_t> arches;
   for (const auto& a : profile.architectures) {
-    auto token = arch_token(a);
+    auto token = seccomp_arch_token(a);
     if (!token) {
-      return R::fail("seccomp profile: unknown architecture `" + a + "`");
+      return R::fail("seccomp profile: unknown architecture `" + a.substr(0, 64) + "`");
     }
     arches.push_back(*token);
   }
   return compile_all(profile, arches, *def, load);
 }
 
-Result<GeneratedProfile> generate_seccomp_profile(const std::vector<std::string>& syscalls,
-                                                  std::string_view arch, bool add_runtime) {
-  using R = Result<GeneratedProfile>;
-  auto arches = seccomp_architectures(arch);
-  if (!arches.ok()) {
-    return R::fail(arches.error());
-  }
-  GeneratedProfile out;
-  out.profile.default_action = "SCMP_ACT_ERRNO";
-  out.profile.default_errno_ret = EPERM;
-  out.profile.architectures = arches.value();
-  std::set<std::string> names;
-  for (const auto& s : syscalls) {
-    if (seccomp_name_known(s, out.profile.architectures)) {
-      names.insert(s);
-    } else {
-      out.warnings.push_back("seccomp: unknown system call `" + s.substr(0, 64) +
-                             "` left out of the profile");
-    }
-  }
-  if (add_runtime) {
-    for (const auto& s : k_runtime_syscalls) {
-      if (seccomp_name_known(s, out.profile.architectures) && names.insert(s).second) {
-        out.added_by_runtime.push_back(s);
-      }
-    }
-  }
-  out.profile.syscalls.push_back({{names.begin(), names.end()}, "SCMP_ACT_ALLOW", {}, false});
-  auto bpf = compile_seccomp_profile(out.profile);
-  if (!bpf.ok()) {
-    return R::fail(bpf.error());
-  }
-  out.bpf_bytes = bpf.value();
-  out.json = to_json_text(out.profile);
-  return out;
-}
-
-GeneratedProfile make_seccomp_profile(const std::vector<std::string>& syscalls,
-                                      std::string_view arch) {
-  auto g = generate_seccomp_profile(syscalls, arch, true);
-  if (!g.ok()) {
-    throw Error("cannot make the seccomp profile: " + g.error());
-  }
-  return std::move(g.value());
-}
-
-std::string to_json_text(const SeccompProfile& profile) {
+json profile_to_json(const SeccompProfile& profile) {
   json j = json::object();
   j["defaultAction"] = profile.default_action;
   if (profile.default_errno_ret) {
@@ -326,10 +410,26 @@ std::string to_json_text(const SeccompProfile& profile) {
     if (r.errno_ret) {
       rule["errnoRet"] = *r.errno_ret;
     }
+    if (!r.args.empty()) {
+      json args = json::array();
+      for (const auto& a : r.args) {
+        json c = {{"index", a.index}, {"value", a.value}};
+        if (a.op == "SCMP_CMP_MASKED_EQ" || a.value_two != 0) {
+          c["valueTwo"] = a.value_two;
+        }
+        c["op"] = a.op;
+        args.push_back(std::move(c));
+      }
+      rule["args"] = std::move(args);
+    }
     rules.push_back(std::move(rule));
   }
   j["syscalls"] = std::move(rules);
-  return j.dump(2) + "\n";
+  return j;
+}
+
+std::string to_json_text(const SeccompProfile& profile) {
+  return profile_to_json(profile).dump(2) + "\n";
 }
 
 Result<SeccompProfile> parse_seccomp_profile(std::string_view text) {
@@ -339,6 +439,14 @@ Result<SeccompProfile> parse_seccomp_profile(std::string_view text) {
   }
   json j = json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
+    return R::fail("seccomp profile: not a JSON object");
+  }
+  return profile_from_json(j);
+}
+
+Result<SeccompProfile> profile_from_json(const json& j) {
+  using R = Result<SeccompProfile>;
+  if (!j.is_object()) {
     return R::fail("seccomp profile: not a JSON object");
   }
   SeccompProfile p;
@@ -412,8 +520,12 @@ Result<SeccompProfile> parse_seccomp_profile(std::string_view text) {
       if (auto e = r.find("errnoRet"); e != r.end() && e->is_number_integer()) {
         rule.errno_ret = e->get<int>();
       }
-      if (auto a = r.find("args"); a != r.end() && a->is_array() && !a->empty()) {
-        rule.has_args = true;
+      if (auto a = r.find("args"); a != r.end()) {
+        auto args = parse_args(*a, field);
+        if (!args.ok()) {
+          return R::fail(args.error());
+        }
+        rule.args = std::move(args.value());
       }
       p.syscalls.push_back(std::move(rule));
     }

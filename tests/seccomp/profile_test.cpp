@@ -1,3 +1,4 @@
+#include "slim/seccomp/generate.hpp"
 #include "slim/seccomp/profile.hpp"
 
 #include <algorithm>
@@ -15,6 +16,15 @@ bool has(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// The strict profile of these names (no baseline), as before the baseline existed.
+Result<GeneratedProfile> strict(std::vector<std::string> names, const std::string& arch,
+                                bool add_runtime = true) {
+  GenerateOptions options;
+  options.add_runtime = add_runtime;
+  options.baseline = Baseline::none;
+  return generate_seccomp_profile(SeenCalls{std::move(names), std::nullopt}, arch, options);
+}
+
 TEST(Seccomp, ArchitecturesFromReportArch) {
   EXPECT_EQ(seccomp_architectures("x86_64").value(),
             (std::vector<std::string>{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}));
@@ -26,7 +36,7 @@ TEST(Seccomp, ArchitecturesFromReportArch) {
 }
 
 TEST(Seccomp, GeneratesSortedAllowListAndDropsUnknownNames) {
-  auto g = generate_seccomp_profile(
+  auto g = strict(
       {"write", "read", "openat", "read", "syscall_999", "not_a_syscall", "../etc", "socketcall"},
       "x86_64");
   ASSERT_TRUE(g.ok()) << g.error();
@@ -51,7 +61,7 @@ TEST(Seccomp, GeneratesSortedAllowListAndDropsUnknownNames) {
 }
 
 TEST(Seccomp, WithoutRuntimeCallsOnlyTheSeenOnes) {
-  auto g = generate_seccomp_profile({"exit_group", "write"}, "x86_64", false);
+  auto g = strict({"exit_group", "write"}, "x86_64", false);
   ASSERT_TRUE(g.ok()) << g.error();
   EXPECT_EQ(g.value().profile.allowed(), (std::vector<std::string>{"exit_group", "write"}));
   EXPECT_TRUE(g.value().added_by_runtime.empty());
@@ -65,7 +75,7 @@ TEST(Seccomp, EveryRuntimeCallIsKnownToLibseccomp) {
 }
 
 TEST(Seccomp, JsonRoundTripInDockersFormat) {
-  auto g = generate_seccomp_profile({"read", "write", "exit_group"}, "x86_64");
+  auto g = strict({"read", "write", "exit_group"}, "x86_64");
   ASSERT_TRUE(g.ok()) << g.error();
   std::string text = to_json_text(g.value().profile);
   EXPECT_EQ(text, g.value().json);
@@ -99,7 +109,9 @@ TEST(Seccomp, ReadsDockerDefaultStyleProfiles) {
   ASSERT_TRUE(p.ok()) << p.error();
   EXPECT_EQ(p.value().architectures.size(), 3u);
   EXPECT_EQ(p.value().allowed(), (std::vector<std::string>{"read", "write"}));
-  EXPECT_TRUE(p.value().syscalls[1].has_args);
+  ASSERT_EQ(p.value().syscalls[1].args.size(), 1u);
+  EXPECT_EQ(p.value().syscalls[1].args[0], (ArgCondition{0, 0, 0, "SCMP_CMP_EQ"}));
+  EXPECT_EQ(p.value().allowed_with_args(), (std::vector<std::string>{"personality"}));
   EXPECT_EQ(p.value().syscalls[2].errno_ret, 38);
   EXPECT_TRUE(compile_seccomp_profile(p.value()).ok());
 }
@@ -107,12 +119,12 @@ TEST(Seccomp, ReadsDockerDefaultStyleProfiles) {
 TEST(Seccomp, InvalidProfilesAreErrors) {
   SeccompProfile p;
   p.architectures = {"SCMP_ARCH_X86_64"};
-  p.syscalls.push_back({{"read"}, "SCMP_ACT_EXPLODE", {}, false});
+  p.syscalls.push_back({{"read"}, "SCMP_ACT_EXPLODE", {}, {}});
   auto r = compile_seccomp_profile(p);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().find("unknown action `SCMP_ACT_EXPLODE`"), std::string::npos) << r.error();
 
-  p.syscalls = {{{"read", "no_such_call"}, "SCMP_ACT_ALLOW", {}, false}};
+  p.syscalls = {{{"read", "no_such_call"}, "SCMP_ACT_ALLOW", {}, {}}};
   r = compile_seccomp_profile(p);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().find("unknown system call `no_such_call`"), std::string::npos) << r.error();
@@ -138,10 +150,10 @@ TEST(Seccomp, LoadedProfileAllowsOnlyItsCalls) {
   // getppid is not in the list: under the filter it must fail with EPERM (defaultErrnoRet).
   // The allocator's calls are allowed too: the child still allocates after loading (and
   // ASan's runtime maps memory).
-  auto g = generate_seccomp_profile({"getpid", "write", "exit_group", "exit", "mmap", "munmap",
-                                     "brk", "mprotect", "madvise", "futex", "rt_sigprocmask",
-                                     "rt_sigaction", "sigaltstack", "gettid", "prctl"},
-                                    "x86_64", false);
+  auto g = strict({"getpid", "write", "exit_group", "exit", "mmap", "munmap", "brk", "mprotect",
+                   "madvise", "futex", "rt_sigprocmask", "rt_sigaction", "sigaltstack", "gettid",
+                   "prctl"},
+                  "x86_64", false);
   ASSERT_TRUE(g.ok()) << g.error();
   pid_t child = ::fork();
   ASSERT_GE(child, 0);
@@ -162,13 +174,13 @@ TEST(Seccomp, LoadedProfileAllowsOnlyItsCalls) {
 }
 
 TEST(Seccomp, MakeThrowsForThePipeline) {
-  EXPECT_THROW(make_seccomp_profile({"read"}, "vax"), Error);
-  auto g = make_seccomp_profile({"read"}, "x86_64");
+  EXPECT_THROW(make_seccomp_profile(SeenCalls{{"read"}, std::nullopt}, "vax"), Error);
+  auto g = make_seccomp_profile(SeenCalls{{"read"}, std::nullopt}, "x86_64");
   EXPECT_FALSE(g.json.empty());
 }
 
 TEST(Seccomp, CompilesForAnotherArchitecture) {
-  auto g = generate_seccomp_profile({"read", "write", "openat", "exit_group"}, "aarch64");
+  auto g = strict({"read", "write", "openat", "exit_group"}, "aarch64");
   ASSERT_TRUE(g.ok()) << g.error();
   EXPECT_GT(g.value().bpf_bytes, 0u);
 }

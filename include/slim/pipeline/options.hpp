@@ -30,6 +30,11 @@ struct BuildOptions {
   std::string output_tar;               ///< --output-tar: write the image there instead of loading
   std::string output_format = "docker"; ///< docker | oci
 
+  // the seccomp profile (README "Seccomp profiles")
+  std::string seccomp_baseline = "harmless"; ///< --seccomp-baseline: harmless | none
+  std::string seccomp_action = "errno";      ///< --seccomp-action: errno | log
+  std::string seccomp_format = "docker";     ///< --seccomp-format: docker | oci | kubernetes
+
   // exercising the app
   std::optional<bool> http_probe;           ///< --http-probe / --http-probe=false
   std::vector<std::string> http_probe_cmds; ///< 'METHOD /path'

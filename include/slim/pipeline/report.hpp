@@ -5,6 +5,7 @@
 
 #include "slim/image/file_index.hpp"
 #include "slim/keep/keep_set.hpp"
+#include "slim/seccomp/generate.hpp"
 #include "slim/verify/observation.hpp"
 
 #include <cstdint>
@@ -34,6 +35,11 @@ struct BuildReport {
   std::string seccomp_profile;                       ///< path of the written profile ("" = none)
   std::vector<std::string> seccomp_added_by_runtime; ///< names the runtime list added
 
+  /// The written profile (nullptr: none): its settings, what came from the baseline, the
+  /// argument filters, its size; and the top-level `syscall_args` it was made from.
+  const seccomp::GeneratedProfile* seccomp = nullptr;
+  std::string seccomp_format = "docker"; ///< docker | oci | kubernetes
+
   const verify::Observation* original = nullptr; ///< probes/execs answered by the original
   const verify::Observation* verified = nullptr; ///< the same on the slim image (verify pass)
   std::vector<verify::Difference> differences;   ///< where they differ
@@ -48,8 +54,11 @@ struct BuildReport {
 
 /// The report as JSON: {"version", "slim_version", "source", "result", "ratio", "kept",
 /// "paths" [{"path","reason","detail","why"[,"type","size"]}], "excluded", "syscalls",
-/// "seccomp", "probes", "differences", "drift", "timings", "warnings"}. Deterministic for equal
-/// input.
+/// ["syscall_args"], "seccomp", "probes", "differences", "drift", "timings", "warnings"}.
+/// "seccomp" is {"profile", "added_by_runtime"} plus, with a profile, "format",
+/// "default_action", "baseline", "architectures", "from_baseline", "enosys", "arg_filters"
+/// [{"name","index","op"[,"mask"],"values"}], "rules", "names", "bpf_bytes". Deterministic for
+/// equal input.
 nlohmann::json to_json(const BuildReport& report);
 
 } // namespace slim::pipeline
