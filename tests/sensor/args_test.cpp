@@ -34,6 +34,20 @@ TEST(SensorArgs, RunDefaultsAndCommandOptionsAfterDashDash) {
   EXPECT_EQ(c.value().run.argv, (std::vector<std::string>{"ls", "--report", "x"}));
 }
 
+TEST(SensorArgs, KeepCapForRunAndExec) {
+  auto run = parse_command_line(
+      {"run", "--keep-cap", "SYS_ADMIN", "--keep-cap=cap_net_admin", "--", "true"});
+  ASSERT_TRUE(run.ok()) << run.error();
+  EXPECT_EQ(run.value().run.keep_caps, cap_bit(k_cap_sys_admin) | cap_bit(12));
+  auto exec = parse_command_line({"exec", "--keep-cap", "SYS_PTRACE", "--", "true"});
+  ASSERT_TRUE(exec.ok()) << exec.error();
+  EXPECT_EQ(exec.value().exec.keep_caps, cap_bit(k_cap_sys_ptrace));
+  EXPECT_EQ(parse_command_line({"run", "--", "true"}).value().run.keep_caps, 0U);
+  auto bad = parse_command_line({"run", "--keep-cap", "SYS_EVERYTHING", "--", "true"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("SYS_EVERYTHING"), std::string::npos);
+}
+
 TEST(SensorArgs, Errors) {
   EXPECT_FALSE(parse_command_line({"run"}).ok());
   EXPECT_FALSE(parse_command_line({"run", "--"}).ok());
