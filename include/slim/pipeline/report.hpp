@@ -30,8 +30,9 @@ struct BuildReport {
   const keep::KeepSet* keep = nullptr;     ///< the kept paths and their reasons
   const image::FileIndex* index = nullptr; ///< the source index: kept counts, bytes, types
 
-  std::vector<std::string> syscalls;                 ///< as the sensor saw them
-  std::string seccomp_profile;                       ///< path of the written profile ("" = none)
+  std::vector<std::string> syscalls;        ///< as the sensor saw them
+  std::vector<std::string> denied_syscalls; ///< refused while profiling (not in the profile)
+  std::string seccomp_profile;              ///< path of the written profile ("" = none)
   std::vector<std::string> seccomp_added_by_runtime; ///< names the runtime list added
 
   const verify::Observation* original = nullptr; ///< probes/execs answered by the original
@@ -48,7 +49,8 @@ struct BuildReport {
 
 /// The report as JSON: {"version", "slim_version", "source", "result", "ratio", "kept",
 /// "paths" [{"path","reason","detail","why"[,"type","size"]}], "excluded", "syscalls",
-/// "seccomp", "probes", "differences", "drift", "timings", "warnings"}. Deterministic for equal
+/// "denied_while_profiling", "seccomp", "probes", "differences", "drift", "timings",
+/// "warnings"}. Deterministic for equal
 /// input.
 nlohmann::json to_json(const BuildReport& report);
 
