@@ -263,6 +263,9 @@ void Tracer::on_syscall_stop(pid_t pid, Tracee& t) {
   }
   __ptrace_syscall_info info{};
   if (::ptrace(PTRACE_GET_SYSCALL_INFO, pid, reinterpret_cast<void*>(sizeof info), &info) <= 0) {
+    if (m_enforce && t.started && !t.in_syscall) {
+      ::kill(pid, SIGKILL); // a call we cannot check must not run
+    }
     t.in_syscall = !t.in_syscall;
     return;
   }
