@@ -96,12 +96,13 @@ protected:
     std::filesystem::remove_all(m_dir, ec);
   }
 
-  // `slim profile` of the hostile image; `cmd` overrides its CMD unless empty.
+  // `slim profile` of the hostile image; `sections` (then `linger`: the image's HEALTHCHECK,
+  // which slim runs, needs the app running) override its CMD unless empty.
   Profiled profile(const std::string& flags, const std::string& sections,
                    const std::string& continue_after = "exit") {
     Profiled p;
     std::string cmd =
-        sections.empty() ? "" : " --cmd '" + std::string(k_script) + " " + sections + "'";
+        sections.empty() ? "" : " --cmd '" + std::string(k_script) + " " + sections + " linger'";
     p.run = run_command(slim_binary() + " profile --show-clogs --continue-after " + continue_after +
                             " --report " + (m_dir / "r.json").string() + " --seccomp-profile " +
                             (m_dir / "p.json").string() + " " + flags + cmd + " " + k_hostile,

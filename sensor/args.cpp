@@ -88,6 +88,10 @@ CommandResult parse_run_or_exec(const std::vector<std::string>& args) {
       if (!cap) {
         return fail("unknown capability `" + *k + "` for --keep-cap");
       }
+      if ((k_sensor_only_caps & cap_bit(*cap)) == 0) {
+        return fail("--keep-cap " + *k +
+                    ": the app loses only SYS_ADMIN and SYS_PTRACE; it keeps the others anyway");
+      }
       (is_run ? cmd.run.keep_caps : cmd.exec.keep_caps) |= cap_bit(*cap);
     } else if (!error.empty()) {
       return fail(error);

@@ -37,11 +37,18 @@ std::vector<probe::ProbeRequest> probe_requests(const BuildOptions& opt) {
   return out;
 }
 
-// What the sensor must leave to the app (the user's --cap-add), as `--keep-cap` options.
+// The capabilities the sensor takes from the app unless told to keep them.
+bool sensor_only(const std::string& cap) {
+  return cap == "SYS_ADMIN" || cap == "SYS_PTRACE";
+}
+
+// What of its own the sensor must leave to the app (the user's --cap-add), as `--keep-cap`.
 std::vector<std::string> keep_cap_options(const BuildOptions& opt) {
   std::vector<std::string> out;
   for (const auto& cap : opt.cap_add) {
-    out.insert(out.end(), {"--keep-cap", cap});
+    if (sensor_only(cap)) {
+      out.insert(out.end(), {"--keep-cap", cap});
+    }
   }
   return out;
 }
@@ -109,7 +116,7 @@ void prepare_run(Context& ctx) {
                            healthcheck_argv(cfg.value("Healthcheck", nlohmann::json())), has_shell);
   ctx.plan.sensor_exec_options = keep_cap_options(ctx.opt);
   for (const auto& cap : ctx.opt.cap_add) {
-    if (cap == "SYS_PTRACE" || cap == "SYS_ADMIN") {
+    if (sensor_only(cap)) {
       ctx.warnings.push_back("--cap-add " + cap +
                              ": the app may take over the sensor (which holds CAP_SYS_ADMIN) "
                              "while it is profiled; profile such an image only if you trust it");
