@@ -120,18 +120,7 @@ int run_command(const RunOptions& options) {
   info.sensor_version = SLIM_VERSION;
   info.argv = options.argv;
 
-  // How the app will be confined, prepared before anything starts: fail closed if it cannot.
-  auto prepared = prepare_confinement(options.keep_caps);
-  if (!prepared) {
-    std::fprintf(stderr, "sensor: error: %s\n", prepared.error().c_str());
-    return 125;
-  }
-  const Confinement& confinement = prepared.value();
-  const CapSet taken = confinement.drop & own_capabilities().bounding;
-  info.dropped_caps = capability_names(taken);
-
   LaunchSpec spec;
-  spec.confinement = &confinement;
   spec.argv = options.argv;
   spec.env = current_environment();
   spec.workdir = options.workdir;
@@ -175,6 +164,18 @@ int run_command(const RunOptions& options) {
   if (listen_fd < 0) {
     info.warnings.push_back("control socket unavailable: " + listen_error);
   }
+  // How the app will be confined, prepared before it starts (after the socket listens: a
+  // `ctl stop` right after the start finds it): fail closed if it cannot be.
+  auto prepared = prepare_confinement(options.keep_caps);
+  if (!prepared) {
+    std::fprintf(stderr, "sensor: error: %s\n", prepared.error().c_str());
+    return 125;
+  }
+  const Confinement& confinement = prepared.value();
+  const CapSet taken = confinement.drop & own_capabilities().bounding;
+  info.dropped_caps = capability_names(taken);
+  spec.confinement = &confinement;
+
   // /.slim holds what the controller later runs (`docker exec /.slim/sensor`, with the
   // container's full capabilities) and reads: read-only for everyone from here on. The report
   // and the socket are reached through descriptors opened before.
