@@ -1,11 +1,12 @@
-// The app under test runs as root in its container and can write /.slim: it forges the
-// sensor's report. The sensor writes /.slim/report.json.tmp.1 and renames it over
-// /.slim/report.json, so the app first makes that temp name a directory (the sensor's write
-// then fails) and leaves its own report.json. slim must fail with one clear line or build an
-// image that holds only files of the original image; never a file from outside it.
+// The report slim reads back is untrusted input. The app can no longer forge it (the sensor
+// makes /.slim read-only before the app starts: the first test checks the old trick fails),
+// so a lying sensor forges it here: a shell script given as `--sensor` writes the report and
+// runs the app. slim must fail with one clear line or build an image that holds only files of
+// the original image; never a file from outside it.
 #include "support/crafted_image.hpp"
 #include "support/support.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 
@@ -14,10 +15,14 @@ namespace {
 
 using T = CraftedEntry::Type;
 
-/// The app: blocks the sensor's report, then runs `forge` (a shell snippet) to write its own.
-std::vector<std::string> forging_app(const std::string& forge) {
-  return {"/bin/sh", "-c",
-          "mkdir -p /.slim/report.json.tmp.1 && " + forge + " && cat /app/used >/dev/null"};
+/// The app of the lying-sensor tests: it reads /app/used and exits.
+const std::vector<std::string> k_app = {"/bin/sh", "-c", "cat /app/used >/dev/null"};
+
+/// A "sensor" (a busybox shell script) that writes its report with `forge` (a shell snippet)
+/// and then runs the app's command (what follows `--`).
+std::string lying_sensor(const std::string& forge) {
+  return "#!/bin/sh\n" + forge +
+         "\nwhile [ $# -gt 0 ] && [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n";
 }
 
 struct Outcome {
@@ -25,21 +30,32 @@ struct Outcome {
   std::map<std::string, TarMember> members; ///< the new image's layer when the build succeeded
 };
 
-Outcome build_with_forger(CraftKit& kit, const std::string& name, const std::string& forge) {
+/// `slim build` of a busybox image running `app`, with the real sensor or (`forge` not empty)
+/// a lying one.
+Outcome build_with(CraftKit& kit, const std::string& name, const std::vector<std::string>& app,
+                   const std::string& forge) {
   static const std::string busybox = busybox_binary(kit.client());
   auto layer = busybox_entries(busybox);
   layer.push_back({.path = "app", .type = T::directory, .mode = 0755});
   layer.push_back({.path = "app/used", .content = "used\n"});
   layer.push_back({.path = "app/secret", .content = "an image file the app never opened\n"});
-  auto img = kit.load("slim-test/hostile-report-" + name + ":latest", {layer},
-                      {{"Cmd", forging_app(forge)}});
+  auto img = kit.load("slim-test/hostile-report-" + name + ":latest", {layer}, {{"Cmd", app}});
   std::string tag = "slim-test/hostile-report-" + name + ".slim:latest";
   kit.guard(tag);
   auto tar = kit.dir() / "built.tar";
+  std::string sensor_flag;
+  if (!forge.empty()) {
+    auto fake = kit.dir() / "lying-sensor";
+    std::ofstream(fake) << lying_sensor(forge);
+    std::filesystem::permissions(fake, std::filesystem::perms::owner_all |
+                                           std::filesystem::perms::group_read |
+                                           std::filesystem::perms::others_read);
+    sensor_flag = " --sensor " + fake.string();
+  }
   Outcome o;
   o.run = run_command(slim_binary() + " build --log-level warn --no-seccomp -t " + tag +
                           " --report " + (kit.dir() / "report.json").string() + " --output-tar " +
-                          tar.string() + " " + img.tag,
+                          tar.string() + sensor_flag + " " + img.tag,
                       std::chrono::seconds(240));
   if (o.run.exit_code == 0) {
     o.members = archive_layer_members(tar);
@@ -53,12 +69,33 @@ Outcome build_with_forger(CraftKit& kit, const std::string& name, const std::str
   return o;
 }
 
+Outcome build_with_forger(CraftKit& kit, const std::string& name, const std::string& forge) {
+  return build_with(kit, name, k_app, forge);
+}
+
 /// slim failed with exit code 1 and one `slim: error:` line containing `what`.
 void expect_clear_error(const CommandResult& r, const std::string& what) {
   std::printf("[ message ] %s", r.err.c_str());
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("slim: error: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+}
+
+TEST(HostileReport, TheAppCannotForgeTheReportAnyMore) {
+  // The old trick: make the sensor's temp name a directory (its write fails) and leave a
+  // report that keeps everything. /.slim is read-only for the app now: both steps fail, the
+  // real report is used, and the file only the forged report named is not kept.
+  CraftKit kit("report-app");
+  const std::string forged = R"({"version":1,"arch":"x86_64","files":[)"
+                             R"({"path":"/app/secret","ops":["read"]}],"syscalls":["read"]})";
+  auto o = build_with(kit, "app",
+                      {"/bin/sh", "-c",
+                       "mkdir -p /.slim/report.json.tmp.1; echo '" + forged +
+                           "' > /.slim/report.json; cat /app/used >/dev/null"},
+                      "");
+  ASSERT_EQ(o.run.exit_code, 0) << o.run.err;
+  EXPECT_TRUE(o.members.count("app/used"));
+  EXPECT_FALSE(o.members.count("app/secret")) << "the forged report was used";
 }
 
 TEST(HostileReport, NotJsonIsAClearError) {

@@ -83,6 +83,16 @@ CommandResult parse_run_or_exec(const std::vector<std::string>& args) {
       (is_run ? cmd.run.user : cmd.exec.user) = *v;
     } else if (auto w = c.take("--workdir", error)) {
       (is_run ? cmd.run.workdir : cmd.exec.workdir) = *w;
+    } else if (auto k = c.take("--keep-cap", error)) {
+      auto cap = capability_number(*k);
+      if (!cap) {
+        return fail("unknown capability `" + *k + "` for --keep-cap");
+      }
+      if ((k_sensor_only_caps & cap_bit(*cap)) == 0) {
+        return fail("--keep-cap " + *k +
+                    ": the app loses only SYS_ADMIN and SYS_PTRACE; it keeps the others anyway");
+      }
+      (is_run ? cmd.run.keep_caps : cmd.exec.keep_caps) |= cap_bit(*cap);
     } else if (!error.empty()) {
       return fail(error);
     } else if (!is_run) {
@@ -285,9 +295,10 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
 std::string usage_text() {
   return "usage:\n"
          "  sensor run [--report PATH] [--mode both|fanotify|ptrace] [--user USER[:GROUP]]\n"
-         "             [--workdir DIR] [--stop-signal SIG] [--stop-grace SECONDS] -- CMD [ARG...]\n"
+         "             [--workdir DIR] [--stop-signal SIG] [--stop-grace SECONDS]\n"
+         "             [--keep-cap CAP]... -- CMD [ARG...]\n"
          "  sensor ctl stop [--signal SIG] [--grace SECONDS]\n"
-         "  sensor exec [--user USER[:GROUP]] [--workdir DIR] -- CMD [ARG...]\n"
+         "  sensor exec [--user USER[:GROUP]] [--workdir DIR] [--keep-cap CAP]... -- CMD [ARG...]\n"
          "  sensor probe URL [--method M] [--header 'Name: value']... [--data BODY]\n"
          "               [--timeout SECONDS] [--retries N] [--retry-delay SECONDS]\n"
          "  sensor probe --batch IN OUT\n"

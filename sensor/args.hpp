@@ -2,6 +2,7 @@
 // The sensor's command line (pure): `run`, `ctl stop`, `exec`, `probe`, `--version`.
 // See sensor/README.md for the interface.
 
+#include "sensor/capabilities.hpp"
 #include "slim/util/error.hpp"
 
 #include <optional>
@@ -28,6 +29,7 @@ struct RunOptions {
   std::optional<std::string> workdir; ///< chdir before exec
   int stop_signal = 15;               ///< what `ctl stop` sends unless it names one
   double stop_grace = 10.0;           ///< seconds between the stop signal and SIGKILL
+  CapSet keep_caps = 0;               ///< --keep-cap: sensor-only capabilities the app keeps too
   std::vector<std::string> argv;      ///< the app's command, non-empty
 };
 
@@ -40,6 +42,7 @@ struct CtlOptions {
 struct ExecOptions {
   std::optional<std::string> user;    ///< default: the app's user (asked from PID 1)
   std::optional<std::string> workdir; ///< default: the current directory
+  CapSet keep_caps = 0;               ///< --keep-cap, as for run
   std::vector<std::string> argv;      ///< non-empty
 };
 

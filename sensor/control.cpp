@@ -140,4 +140,14 @@ pid_t peer_pid(int fd) {
   return cred.pid;
 }
 
+int peer_pidfd(int fd) {
+  constexpr int k_so_peerpidfd = 77; // SO_PEERPIDFD of linux/socket.h (newer than our headers)
+  int pidfd = -1;
+  socklen_t len = sizeof pidfd;
+  if (::getsockopt(fd, SOL_SOCKET, k_so_peerpidfd, &pidfd, &len) != 0) {
+    return -1;
+  }
+  return pidfd;
+}
+
 } // namespace slim::sensor

@@ -28,4 +28,7 @@ std::optional<std::string> read_exact(int fd, std::string& buffer, std::size_t s
 /// The process ID of the peer of a connected Unix socket (SO_PEERCRED), -1 when unknown.
 pid_t peer_pid(int fd);
 
+/// A pidfd of the peer of a connected Unix socket (SO_PEERPIDFD, Linux 6.5), -1 when unknown.
+int peer_pidfd(int fd);
+
 } // namespace slim::sensor

@@ -1,5 +1,6 @@
 #include "sensor/event_loop.hpp"
 
+#include "sensor/confine.hpp"
 #include "sensor/control.hpp"
 
 #include <algorithm>
@@ -16,9 +17,9 @@
 namespace slim::sensor {
 
 EventLoop::EventLoop(const RunOptions& options, FanotifyWatch& fanotify, int listen_fd,
-                     pid_t app_pid, std::string user_reply)
+                     pid_t app_pid, std::string user_reply, CapSet peer_caps)
     : m_options(options), m_fanotify(fanotify), m_listen_fd(listen_fd), m_app_pid(app_pid),
-      m_user_reply(std::move(user_reply)), m_trees(app_pid, ::getpid()) {
+      m_user_reply(std::move(user_reply)), m_peer_caps(peer_caps), m_trees(app_pid, ::getpid()) {
   m_wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   sigset_t set;
   sigemptyset(&set);
@@ -125,6 +126,13 @@ void EventLoop::loop() {
 void EventLoop::forward_signals() {
   signalfd_siginfo info{};
   while (::read(m_signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    // From outside the container (docker stop: sender 0) or a plain `docker exec`: forwarded.
+    // The app signalling PID 1 gets nothing (it could signal itself anyway).
+    auto sender = static_cast<pid_t>(info.ssi_pid);
+    if (sender != 0 && m_trees.classify(sender, true) != Source::other) {
+      ++m_dropped_signals;
+      continue;
+    }
     ::kill(m_app_pid, static_cast<int>(info.ssi_signo));
   }
 }
@@ -135,8 +143,29 @@ void EventLoop::accept_clients() {
     if (fd < 0) {
       return;
     }
+    if (!trusted_peer(fd)) {
+      ++m_refused_clients;
+      send_all(fd, "error refused: not a process of the controller\n");
+      ::close(fd);
+      continue;
+    }
     m_clients[fd].pid = peer_pid(fd);
   }
+}
+
+bool EventLoop::trusted_peer(int fd) {
+  // The controller's clients come from `docker exec` (outside the app's and the sessions'
+  // trees) and hold the capabilities the app lost; a PID that is gone or reused fails both.
+  pid_t pid = peer_pid(fd);
+  if (pid <= 0 || m_trees.classify(pid, true) != Source::other) {
+    return false;
+  }
+  int pidfd = peer_pidfd(fd);
+  bool holds = process_holds(pid, pidfd, m_peer_caps);
+  if (pidfd >= 0) {
+    ::close(pidfd);
+  }
+  return holds;
 }
 
 void EventLoop::drop(int fd) {

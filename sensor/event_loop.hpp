@@ -2,9 +2,12 @@
 // PID 1's event thread in `sensor run`: forwards signals to the app, drains fanotify into the
 // recording (in 5 ms batches), serves the control socket (`ctl stop`, `sensor exec` sessions
 // and their recordings) and SIGKILLs the app when the stop grace period ends. The main thread
-// meanwhile traces and reaps.
+// meanwhile traces and reaps. Neither signals nor control connections from the app's own
+// process tree are obeyed: only the controller (processes `docker exec` started, which hold
+// the capabilities the app lost) may stop the run or hand in an exec recording.
 
 #include "sensor/args.hpp"
+#include "sensor/capabilities.hpp"
 #include "sensor/fanotify_watch.hpp"
 #include "sensor/process_tree.hpp"
 #include "sensor/recording.hpp"
@@ -16,6 +19,7 @@
 #include <sys/types.h>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace slim::sensor {
@@ -26,10 +30,11 @@ inline constexpr int k_forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT
 
 class EventLoop {
 public:
-  /// `user_reply`: the line an `exec-begin` gets (the app's user). The forwarded signals must
-  /// already be blocked in every thread.
+  /// `user_reply`: the line an `exec-begin` gets (the app's user); `peer_caps`: what a control
+  /// client's bounding set must hold (the capabilities taken from the app). The forwarded
+  /// signals must already be blocked in every thread.
   EventLoop(const RunOptions& options, FanotifyWatch& fanotify, int listen_fd, pid_t app_pid,
-            std::string user_reply);
+            std::string user_reply, CapSet peer_caps);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -47,6 +52,11 @@ public:
   void close_clients();
   /// True once a `ctl stop` asked the app to stop.
   bool stopped_by_ctl() const { return m_stop_requested; }
+  /// The `sensor exec` sessions still connected (after finish()).
+  std::unordered_set<pid_t> sessions() const { return m_trees.sessions(); }
+  /// How many control connections and signals from the app's tree were refused.
+  unsigned refused_clients() const { return m_refused_clients; }
+  unsigned dropped_signals() const { return m_dropped_signals; }
 
 private:
   using Clock = std::chrono::steady_clock;
@@ -61,6 +71,7 @@ private:
   void loop();
   void forward_signals();
   void accept_clients();
+  bool trusted_peer(int fd);
   void drop(int fd);
   void serve(int fd);
   bool handle_line(int fd, ControlClient& client, const std::string& line);
@@ -70,6 +81,9 @@ private:
   int m_listen_fd;
   pid_t m_app_pid;
   std::string m_user_reply;
+  CapSet m_peer_caps;
+  unsigned m_refused_clients = 0;
+  unsigned m_dropped_signals = 0;
   int m_wake_fd = -1;
   int m_signal_fd = -1;
   std::thread m_thread;

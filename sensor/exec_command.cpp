@@ -1,7 +1,8 @@
 // `sensor exec` and `sensor ctl`: the short-lived commands that talk to PID 1 over the
-// control socket.
+// control socket. An exec's command is image code too: it is confined like the app.
 
 #include "sensor/commands.hpp"
+#include "sensor/confine.hpp"
 #include "sensor/control.hpp"
 #include "sensor/launch.hpp"
 #include "sensor/tracer.hpp"
@@ -63,6 +64,12 @@ int exit_status_of(int status) {
 } // namespace
 
 int exec_command(const ExecOptions& options) {
+  auto prepared = prepare_confinement(options.keep_caps);
+  if (!prepared) {
+    std::fprintf(stderr, "sensor exec: error: %s\n", prepared.error().c_str());
+    return 126;
+  }
+  const Confinement& confinement = prepared.value();
   std::string error;
   int fd = connect_control(k_control_socket, error);
   std::string buffer;
@@ -100,6 +107,7 @@ int exec_command(const ExecOptions& options) {
     user.reset(); // nothing to switch: keep our groups as docker exec gave them
   }
   spec.user = user;
+  spec.confinement = &confinement;
 
   struct sigaction forward {};
   forward.sa_handler = forward_to_child;
@@ -123,7 +131,10 @@ int exec_command(const ExecOptions& options) {
       std::fprintf(stderr, "sensor exec: warning: %s; not recording\n", err.c_str());
     }
   }
-  go_ahead(child, tracing);
+  FilterMode filter = plan_confinement(tracing, confinement.can_filter);
+  tracer.confine(filter, &confinement.errno_filter);
+  go_ahead(child, filter);
+  make_undumpable(); // the command cannot ptrace us (we keep the container's capabilities)
   // With the trace filter the child stops at each set-up call: let it reach its exec first.
   std::optional<int> early_status = tracing ? tracer.run_until_exec(child.pid) : std::nullopt;
   std::string start_error;

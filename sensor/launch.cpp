@@ -5,8 +5,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -17,8 +15,6 @@ extern char** environ; // NOLINT(readability-redundant-declaration)
 namespace slim::sensor {
 
 namespace {
-
-constexpr char k_go_with_trace_filter = 2;
 
 constexpr const char* k_default_path =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -42,20 +38,13 @@ void close_other_fds(int keep1, int keep2) {
   close_range(static_cast<unsigned>(hi) + 1, ~0U);
 }
 
-// Makes every system call of this process and its descendants stop for the tracer once, at
-// entry (SECCOMP_RET_TRACE), instead of twice with PTRACE_SYSCALL. Needs CAP_SYS_ADMIN:
-// without it the filter would need no_new_privs, which would change how setuid programs in
-// the app behave, so then the tracer stays with PTRACE_SYSCALL. Only called once the tracer
-// has seized us: with no tracer, a traced call fails with ENOSYS.
-void install_trace_filter() {
-  sock_filter trace_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)};
-  sock_fprog program{1, trace_all};
-  [[maybe_unused]] long ignored = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
-}
+// Which step of the child failed (the message started() gives).
+enum Stage : int { stage_start = 0, stage_confine = 1 };
 
-[[noreturn]] void child_fail(int error_fd, int err) {
-  (void)!::write(error_fd, &err, sizeof err);
-  ::_exit(err == ENOENT ? 127 : 126);
+[[noreturn]] void child_fail(int error_fd, int err, int stage = stage_start) {
+  int report[2] = {err, stage};
+  (void)!::write(error_fd, report, sizeof report);
+  ::_exit(err == ENOENT && stage == stage_start ? 127 : 126);
 }
 
 } // namespace
@@ -139,6 +128,7 @@ Result<Launched> launch(const LaunchSpec& spec) {
   envp.push_back(nullptr);
   const char* exec_path = out.exec_path.c_str();
   const char* workdir = spec.workdir ? spec.workdir->c_str() : nullptr;
+  const Confinement* confinement = spec.confinement;
 
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -157,13 +147,21 @@ Result<Launched> launch(const LaunchSpec& spec) {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     // Wait for the go-ahead first: only then is the tracer attached, and the filter must
-    // be installed while we still have root's capabilities.
+    // be installed while we still have root's capabilities (CAP_SYS_ADMIN: without it only
+    // no_new_privs allows a filter, which would change how setuid programs behave). The
+    // sensor-only capabilities go right after, before the user switch and the exec.
     char byte = 0;
-    while (::read(go_fd, &byte, 1) < 0 && errno == EINTR) {
+    ssize_t got = 0;
+    while ((got = ::read(go_fd, &byte, 1)) < 0 && errno == EINTR) {
     }
     ::close(go_fd);
-    if (byte == k_go_with_trace_filter) {
-      install_trace_filter();
+    if (got != 1) {
+      ::_exit(126); // the sensor is gone: never exec unconfined
+    }
+    if (confinement != nullptr) {
+      if (int err = confine_self(*confinement, static_cast<FilterMode>(byte - 1)); err != 0) {
+        child_fail(error_fd, err, stage_confine);
+      }
     }
     if (spec.user) {
       const auto& user = *spec.user;
@@ -194,24 +192,27 @@ Result<Launched> launch(const LaunchSpec& spec) {
   return out;
 }
 
-void go_ahead(Launched& launched, bool trace_filter) {
-  char byte = trace_filter ? k_go_with_trace_filter : 1;
+void go_ahead(Launched& launched, FilterMode mode) {
+  char byte = static_cast<char>(static_cast<int>(mode) + 1);
   (void)!::write(launched.go_fd, &byte, 1);
   ::close(launched.go_fd);
   launched.go_fd = -1;
 }
 
 int started(Launched& launched, std::string& message) {
-  int err = 0;
+  int report[2] = {0, 0};
   ssize_t n;
   do {
-    n = ::read(launched.error_fd, &err, sizeof err);
+    n = ::read(launched.error_fd, report, sizeof report);
   } while (n < 0 && errno == EINTR);
   ::close(launched.error_fd);
   launched.error_fd = -1;
-  if (n == static_cast<ssize_t>(sizeof err)) {
-    message = "cannot start `" + launched.exec_path + "`: " + std::strerror(err);
-    return err;
+  if (n == static_cast<ssize_t>(sizeof report)) {
+    message = (report[1] == stage_confine ? "cannot confine `" + launched.exec_path +
+                                                "` (seccomp filter or capability drop): "
+                                          : "cannot start `" + launched.exec_path + "`: ") +
+              std::strerror(report[0]);
+    return report[0];
   }
   return 0;
 }

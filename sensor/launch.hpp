@@ -1,8 +1,10 @@
 #pragma once
 // Starting the app (or an exec command) exactly as Docker would: its own argv and environment,
 // user and groups, working directory, default signal state, no inherited descriptors beyond
-// 0-2. The child waits for a go-ahead so the tracer can seize it before it execs.
+// 0-2, the capabilities and seccomp policy of a plain `docker run` (confine.hpp). The child
+// waits for a go-ahead so the tracer can seize it before it confines itself and execs.
 
+#include "sensor/confine.hpp"
 #include "sensor/users.hpp"
 
 #include <optional>
@@ -14,10 +16,11 @@ namespace slim::sensor {
 
 /// What to start.
 struct LaunchSpec {
-  std::vector<std::string> argv;      ///< argv[0] is looked up on PATH when it has no '/'
-  std::vector<std::string> env;       ///< the complete environment
-  std::optional<ResolvedUser> user;   ///< switch to it (groups too); nullopt keeps ours
-  std::optional<std::string> workdir; ///< chdir before exec
+  std::vector<std::string> argv;            ///< argv[0] is looked up on PATH when it has no '/'
+  std::vector<std::string> env;             ///< the complete environment
+  std::optional<ResolvedUser> user;         ///< switch to it (groups too); nullopt keeps ours
+  std::optional<std::string> workdir;       ///< chdir before exec
+  const Confinement* confinement = nullptr; ///< applied before exec; must outlive go_ahead()
 };
 
 /// A started child, blocked before exec until go() is called.
@@ -38,11 +41,12 @@ std::string path_of(const std::vector<std::string>& env);
 /// Forks the child; it sets itself up and waits. Error text on failure to fork.
 Result<Launched> launch(const LaunchSpec& spec);
 
-/// Lets the child go on to exec. With `trace_filter` (only when a tracer has seized the child)
-/// it first installs a seccomp filter that makes each of its system calls stop once for the
-/// tracer (see Tracer), or goes on without when it may not; the tracer must then handle its
-/// stops (Tracer::run_until_exec) before started() can return.
-void go_ahead(Launched& launched, bool trace_filter);
+/// Lets the child go on to exec. It first confines itself (spec.confinement) with `mode`
+/// (FilterMode::trace only when a tracer has seized it: each of its system calls then stops
+/// once for the tracer, see Tracer); the tracer must handle its stops (Tracer::run_until_exec)
+/// before started() can return. When confining fails the child does not exec (started()
+/// reports why).
+void go_ahead(Launched& launched, FilterMode mode);
 
 /// Waits until the child exec'd; returns 0 when exec succeeded, else the child's errno (the
 /// child has exited with 126 or 127 then) and a message in `message`.

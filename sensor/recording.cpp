@@ -114,16 +114,29 @@ void Recording::merge(const Recording& other, std::optional<Source> as) {
     }
   }
   m_syscalls |= other.m_syscalls;
+  m_denied |= other.m_denied;
 }
 
-std::vector<long> Recording::syscalls() const {
+namespace {
+
+std::vector<long> numbers(const std::bitset<k_max_syscalls>& set) {
   std::vector<long> out;
   for (std::size_t nr = 0; nr < k_max_syscalls; ++nr) {
-    if (m_syscalls.test(nr)) {
+    if (set.test(nr)) {
       out.push_back(static_cast<long>(nr));
     }
   }
   return out;
+}
+
+} // namespace
+
+std::vector<long> Recording::syscalls() const {
+  return numbers(m_syscalls);
+}
+
+std::vector<long> Recording::denied() const {
+  return numbers(m_denied);
 }
 
 std::string encode_recording(const Recording& recording) {
@@ -133,6 +146,9 @@ std::string encode_recording(const Recording& recording) {
   }
   for (long nr : recording.syscalls()) {
     out += "S " + std::to_string(nr) + "\n";
+  }
+  for (long nr : recording.denied()) {
+    out += "D " + std::to_string(nr) + "\n";
   }
   return out;
 }
@@ -145,12 +161,16 @@ bool decode_recording(std::string_view text, Source source, Recording& out) {
     }
     std::string_view line = text.substr(0, eol);
     text.remove_prefix(eol + 1);
-    if (line.starts_with("S ")) {
+    if (line.starts_with("S ") || line.starts_with("D ")) {
       long nr = 0;
       if (!parse_number(line.substr(2), nr)) {
         return false;
       }
-      out.add_syscall(nr);
+      if (line[0] == 'S') {
+        out.add_syscall(nr);
+      } else {
+        out.add_denied(nr);
+      }
     } else if (line.starts_with("F ")) {
       auto rest = line.substr(2);
       auto space = rest.find(' ');

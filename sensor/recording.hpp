@@ -1,7 +1,7 @@
 #pragma once
 // What the sensor saw, in memory: one entry per path with its operations and who made them,
-// and the set of system call numbers. Also the line format an exec session uses to hand its
-// recording to PID 1. Pure data, no I/O.
+// the set of system call numbers, and the calls the app's policy refused. Also the line format an
+// exec session uses to hand its recording to PID 1. Pure data, no I/O.
 
 #include <bitset>
 #include <cstdint>
@@ -59,22 +59,32 @@ public:
       m_syscalls.set(static_cast<std::size_t>(nr));
     }
   }
+  /// Marks syscall `nr` as attempted and refused by the app's policy (not used: it is not
+  /// added to the syscalls).
+  void add_denied(long nr) {
+    if (nr >= 0 && static_cast<std::size_t>(nr) < k_max_syscalls) {
+      m_denied.set(static_cast<std::size_t>(nr));
+    }
+  }
   /// Merges everything from `other`; with `as` set, all its paths count as that source.
   void merge(const Recording& other, std::optional<Source> as = std::nullopt);
   /// Path -> record.
   const std::unordered_map<std::string, PathRecord>& files() const noexcept { return m_files; }
   /// Syscall numbers seen, ascending.
   std::vector<long> syscalls() const;
+  /// Syscall numbers refused, ascending.
+  std::vector<long> denied() const;
   /// True when nothing was recorded.
-  bool empty() const noexcept { return m_files.empty() && m_syscalls.none(); }
+  bool empty() const noexcept { return m_files.empty() && m_syscalls.none() && m_denied.none(); }
 
 private:
   std::unordered_map<std::string, PathRecord> m_files;
   std::bitset<k_max_syscalls> m_syscalls;
+  std::bitset<k_max_syscalls> m_denied;
 };
 
-/// Encodes a recording as lines: `F <ops> <escaped path>` and `S <nr>` (paths escape `%`,
-/// newline and carriage return as %25, %0A, %0D).
+/// Encodes a recording as lines: `F <ops> <escaped path>`, `S <nr>` and `D <nr>` (a refused
+/// call) (paths escape `%`, newline and carriage return as %25, %0A, %0D).
 std::string encode_recording(const Recording& recording);
 /// Decodes encode_recording() output into `out` as `source`; false on a malformed line.
 bool decode_recording(std::string_view text, Source source, Recording& out);

@@ -30,6 +30,11 @@ std::string render_report(const Recording& recording, const ReportInfo& info,
     std::string name = namer ? namer(nr) : std::string();
     names.insert(name.empty() ? "syscall_" + std::to_string(nr) : name);
   }
+  std::set<std::string> denied;
+  for (long nr : recording.denied()) {
+    std::string name = namer ? namer(nr) : std::string();
+    denied.insert(name.empty() ? "syscall_" + std::to_string(nr) : name);
+  }
   std::vector<std::string> warnings = info.warnings;
   if (bad_paths > 0) {
     warnings.push_back(std::to_string(bad_paths) + " paths left out: not valid UTF-8");
@@ -38,7 +43,9 @@ std::string render_report(const Recording& recording, const ReportInfo& info,
   std::string out = "{\"version\":" + std::to_string(k_report_version);
   out += ",\"arch\":" + json_string(info.arch);
   out += ",\"sensor\":{\"version\":" + json_string(info.sensor_version) +
-         ",\"mode\":" + json_string(info.mode) + "}";
+         ",\"mode\":" + json_string(info.mode) +
+         ",\"confinement\":" + json_string(info.confinement) +
+         ",\"dropped_caps\":" + json_string_array(info.dropped_caps) + "}";
   out += ",\"target\":{\"argv\":" + json_string_array(info.argv);
   out += ",\"user\":" + json_string(info.user);
   out += ",\"exit_status\":" +
@@ -53,13 +60,20 @@ std::string render_report(const Recording& recording, const ReportInfo& info,
            ",\"from_exec\":" + (entry->second.from_exec() ? "true" : "false") + "}";
   }
   out += "],\n\"syscalls\":" + json_string_array({names.begin(), names.end()});
+  out += ",\n\"denied_syscalls\":" + json_string_array({denied.begin(), denied.end()});
   out += ",\n\"warnings\":" + json_string_array(warnings) + "}\n";
   return out;
 }
 
-std::string write_file_atomic(const std::string& path, const std::string& content) {
+std::string write_file_atomic(const std::string& path, const std::string& content, int dir_fd) {
   std::string temp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // Relative to dir_fd: the last components; else the paths as given.
+  auto local = [dir_fd](const std::string& p) {
+    return dir_fd >= 0 ? p.substr(p.rfind('/') + 1) : p;
+  };
+  int at = dir_fd >= 0 ? dir_fd : AT_FDCWD;
+  int fd = ::openat(at, local(temp).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                    0644);
   if (fd < 0) {
     return "cannot create `" + temp + "`: " + std::strerror(errno);
   }
@@ -72,16 +86,16 @@ std::string write_file_atomic(const std::string& path, const std::string& conten
     if (n <= 0) {
       std::string err = "cannot write `" + temp + "`: " + std::strerror(errno);
       ::close(fd);
-      ::unlink(temp.c_str());
+      ::unlinkat(at, local(temp).c_str(), 0);
       return err;
     }
     done += static_cast<std::size_t>(n);
   }
   ::fsync(fd);
   ::close(fd);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
+  if (::renameat(at, local(temp).c_str(), at, local(path).c_str()) != 0) {
     std::string err = "cannot rename `" + temp + "` to `" + path + "`: " + std::strerror(errno);
-    ::unlink(temp.c_str());
+    ::unlinkat(at, local(temp).c_str(), 0);
     return err;
   }
   return {};

@@ -1,12 +1,15 @@
-// `sensor run`: starts the app, records it (fanotify on one thread, ptrace on the main thread,
-// which must be the tracing thread), does PID 1's duties, merges `sensor exec` recordings sent
-// over the control socket, and writes the report when the app exits.
+// `sensor run`: starts the app confined as a plain `docker run` would be (confine.hpp), records
+// it (fanotify on one thread, ptrace on the main thread, which must be the tracing thread),
+// does PID 1's duties, merges `sensor exec` recordings sent over the control socket, and
+// writes the report when the app and everything it left running are gone.
 
 #include "sensor/commands.hpp"
+#include "sensor/confine.hpp"
 #include "sensor/control.hpp"
 #include "sensor/event_loop.hpp"
 #include "sensor/fanotify_watch.hpp"
 #include "sensor/launch.hpp"
+#include "sensor/process_tree.hpp"
 #include "sensor/report.hpp"
 #include "sensor/syscall_table.hpp"
 #include "sensor/tracer.hpp"
@@ -56,6 +59,36 @@ std::string escape_line(const std::string& text) {
     out += (c == '\n' || c == '\r') ? ' ' : c;
   }
   return out;
+}
+
+// The directory of `path` ("." for a bare name).
+std::string parent_dir(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// SIGKILLs what the app (and the exec sessions' commands) left running, until nothing of it
+// is left but zombies: then nothing of the image's code can touch the report once it is
+// written. Reaps our children (and tracees) on the way.
+void end_app_processes(Tracer* tracer, pid_t app, const std::unordered_set<pid_t>& sessions) {
+  pid_t self = ::getpid();
+  for (int round = 0; round < 500; ++round) {
+    auto victims = app_processes(list_processes(), self, app, sessions);
+    if (victims.empty()) {
+      return;
+    }
+    for (pid_t pid : victims) {
+      ::kill(pid, SIGKILL);
+    }
+    int status = 0;
+    pid_t pid = 0;
+    while ((pid = ::waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+      if (tracer != nullptr) {
+        tracer->handle(pid, status);
+      }
+    }
+    ::usleep(1000);
+  }
 }
 
 std::string groups_text(const std::vector<gid_t>& groups) {
@@ -131,6 +164,36 @@ int run_command(const RunOptions& options) {
   if (listen_fd < 0) {
     info.warnings.push_back("control socket unavailable: " + listen_error);
   }
+  // How the app will be confined, prepared before it starts (after the socket listens: a
+  // `ctl stop` right after the start finds it): fail closed if it cannot be.
+  auto prepared = prepare_confinement(options.keep_caps);
+  if (!prepared) {
+    std::fprintf(stderr, "sensor: error: %s\n", prepared.error().c_str());
+    return 125;
+  }
+  const Confinement& confinement = prepared.value();
+  const CapSet taken = confinement.drop & own_capabilities().bounding;
+  info.dropped_caps = capability_names(taken);
+  spec.confinement = &confinement;
+
+  // /.slim holds what the controller later runs (`docker exec /.slim/sensor`, with the
+  // container's full capabilities) and reads: read-only for everyone from here on. The report
+  // and the socket are reached through descriptors opened before.
+  int slim_dir = ::open("/.slim", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int report_dir = ::open(parent_dir(options.report).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (::getpid() == 1) {
+    std::string err = protect_directory("/.slim");
+    if (!err.empty() && confinement.can_filter) {
+      std::fprintf(stderr, "sensor: error: %s (the app could replace what the controller runs)\n",
+                   err.c_str());
+      return 125;
+    }
+    if (!err.empty()) {
+      info.warnings.push_back("/.slim stays writable for the app: " + err);
+    }
+  } else {
+    info.warnings.push_back("not PID 1: /.slim stays writable for the app");
+  }
 
   auto launched = launch(spec);
   if (!launched) {
@@ -139,7 +202,7 @@ int run_command(const RunOptions& options) {
     info.mode = "none";
     info.warnings.push_back(launched.error());
     Recording empty;
-    write_file_atomic(options.report, render_report(empty, info, syscall_name));
+    write_file_atomic(options.report, render_report(empty, info, syscall_name), report_dir);
     return 127;
   }
   Launched& child = launched.value();
@@ -164,7 +227,18 @@ int run_command(const RunOptions& options) {
               : fanotify_on          ? "fanotify"
               : tracing              ? "ptrace"
                                      : "none";
-  go_ahead(child, tracing);
+  FilterMode filter = plan_confinement(tracing, confinement.can_filter);
+  tracer.confine(filter, &confinement.errno_filter);
+  info.confinement = confinement_name(filter);
+  if (filter == FilterMode::errno_only) {
+    info.warnings.push_back("no tracer: calls the seccomp policy refuses fail but are not listed");
+  } else if (filter == FilterMode::errno_nnp) {
+    info.warnings.push_back("no tracer and no CAP_SYS_ADMIN: the app runs with no_new_privs "
+                            "(setuid programs gain no privileges)");
+  }
+  go_ahead(child, filter);
+  // Forked dumpable; from now on no process without CAP_SYS_PTRACE may ptrace or read us.
+  make_undumpable();
   // With the trace filter the child stops at each set-up call: let it reach its exec first.
   std::optional<int> early_status = tracing ? tracer.run_until_exec(child.pid) : std::nullopt;
   std::string start_error;
@@ -177,7 +251,7 @@ int run_command(const RunOptions& options) {
 
   std::string user_reply = "user " + std::to_string(user.uid) + " " + std::to_string(user.gid) +
                            " " + groups_text(user.groups) + " " + escape_line(user.home) + "\n";
-  EventLoop events(options, fanotify, listen_fd, child.pid, user_reply);
+  EventLoop events(options, fanotify, listen_fd, child.pid, user_reply, taken);
   events.start();
 
   int app_status = early_status ? exit_status_of(*early_status) : 255;
@@ -200,7 +274,16 @@ int run_command(const RunOptions& options) {
   }
 
   events.finish();
+  end_app_processes(tracing ? &tracer : nullptr, child.pid, events.sessions());
   info.exit_status = app_status;
+  if (events.refused_clients() > 0) {
+    info.warnings.push_back(std::to_string(events.refused_clients()) +
+                            " control connections from the app's processes refused");
+  }
+  if (events.dropped_signals() > 0) {
+    info.warnings.push_back(std::to_string(events.dropped_signals()) +
+                            " signals the app sent to the sensor ignored");
+  }
   Recording all = std::move(tracer.recording());
   all.merge(events.recording());
   if (events.fanotify_overflowed()) {
@@ -210,7 +293,8 @@ int run_command(const RunOptions& options) {
     info.warnings.push_back(std::to_string(tracer.foreign_syscalls()) +
                             " system calls of another architecture (32-bit) not recorded");
   }
-  std::string err = write_file_atomic(options.report, render_report(all, info, syscall_name));
+  std::string err =
+      write_file_atomic(options.report, render_report(all, info, syscall_name), report_dir);
   if (!err.empty()) {
     std::fprintf(stderr, "sensor: error: %s\n", err.c_str());
   }
@@ -234,7 +318,7 @@ int run_command(const RunOptions& options) {
   events.close_clients();
   if (listen_fd >= 0) {
     ::close(listen_fd);
-    ::unlink(k_control_socket);
+    ::unlinkat(slim_dir, "control.sock", 0);
   }
   return app_status;
 }

@@ -8,12 +8,14 @@
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <elf.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,12 +31,99 @@ constexpr unsigned k_native_audit_arch = AUDIT_ARCH_AARCH64;
 #error "the sensor supports x86_64 and aarch64"
 #endif
 
+// si_code of a SIGSYS raised by a seccomp filter (SYS_SECCOMP in the kernel's headers).
+constexpr int k_sys_seccomp = 1;
+
 constexpr long k_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                            PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |
                            PTRACE_O_EXITKILL;
 
 bool is_execve(long nr) {
   return nr == SYS_execve || nr == SYS_execveat;
+}
+
+// Registers of a stopped tracee: the syscall's arguments, its number as the kernel holds it,
+// and setting the return value or skipping the call.
+#if defined(__x86_64__)
+using Regs = user_regs_struct;
+
+bool get_regs(pid_t pid, Regs& regs) {
+  return ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0;
+}
+
+bool set_regs(pid_t pid, const Regs& regs) {
+  return ::ptrace(PTRACE_SETREGS, pid, nullptr, &regs) == 0;
+}
+
+long regs_syscall(const Regs& regs) {
+  return static_cast<long>(regs.orig_rax);
+}
+
+void regs_args(const Regs& r, std::uint32_t arch, seccomp_data& call) {
+  const unsigned long long native[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
+  const unsigned long long i386[6] = {r.rbx & 0xffffffffULL, r.rcx & 0xffffffffULL,
+                                      r.rdx & 0xffffffffULL, r.rsi & 0xffffffffULL,
+                                      r.rdi & 0xffffffffULL, r.rbp & 0xffffffffULL};
+  for (int i = 0; i < 6; ++i) {
+    call.args[i] = arch == AUDIT_ARCH_I386 ? i386[i] : native[i];
+  }
+}
+
+void set_return(Regs& regs, long value) {
+  regs.rax = static_cast<unsigned long long>(value);
+}
+
+bool skip_syscall(pid_t pid) {
+  return ::ptrace(PTRACE_POKEUSER, pid, reinterpret_cast<void*>(offsetof(user, regs.orig_rax)),
+                  reinterpret_cast<void*>(-1L)) == 0;
+}
+#elif defined(__aarch64__)
+struct Regs {
+  user_pt_regs pt;
+  int nr;
+};
+
+bool get_regs(pid_t pid, Regs& regs) {
+  iovec io{&regs.pt, sizeof regs.pt};
+  iovec nr{&regs.nr, sizeof regs.nr};
+  return ::ptrace(PTRACE_GETREGSET, pid, reinterpret_cast<void*>(NT_PRSTATUS), &io) == 0 &&
+         ::ptrace(PTRACE_GETREGSET, pid, reinterpret_cast<void*>(NT_ARM_SYSTEM_CALL), &nr) == 0;
+}
+
+bool set_regs(pid_t pid, Regs& regs) {
+  iovec io{&regs.pt, sizeof regs.pt};
+  return ::ptrace(PTRACE_SETREGSET, pid, reinterpret_cast<void*>(NT_PRSTATUS), &io) == 0;
+}
+
+long regs_syscall(const Regs& regs) {
+  return regs.nr;
+}
+
+void regs_args(const Regs& r, std::uint32_t /*arch*/, seccomp_data& call) {
+  for (int i = 0; i < 6; ++i) {
+    call.args[i] = r.pt.regs[i];
+  }
+}
+
+void set_return(Regs& regs, long value) {
+  regs.pt.regs[0] = static_cast<unsigned long long>(value);
+}
+
+bool skip_syscall(pid_t pid) {
+  int nr = -1;
+  iovec io{&nr, sizeof nr};
+  return ::ptrace(PTRACE_SETREGSET, pid, reinterpret_cast<void*>(NT_ARM_SYSTEM_CALL), &io) == 0;
+}
+#endif
+
+// Makes the stopped tracee's current call return -err.
+bool fail_call(pid_t pid, int err) {
+  Regs regs{};
+  if (!get_regs(pid, regs)) {
+    return false;
+  }
+  set_return(regs, -static_cast<long>(err));
+  return set_regs(pid, regs);
 }
 
 std::string read_link(const std::string& path) {
@@ -107,9 +196,12 @@ bool Tracer::handle(pid_t pid, int status) {
   }
   switch (event) {
   case 0:
+    if (sig == SIGSYS && on_sigsys(pid, t)) {
+      resume(pid, t, 0); // refused by the policy: failed, not delivered
+      return true;
+    }
     break;
   case PTRACE_EVENT_SECCOMP:
-    m_seccomp = true;
     on_seccomp_stop(pid, t);
     resume(pid, t, 0);
     return true;
@@ -157,6 +249,12 @@ void Tracer::on_syscall_stop(pid_t pid, Tracee& t) {
   if (m_seccomp || t.in_syscall) {
     // An exit stop: no ptrace request needed. (In seccomp mode only a chdir asks for one.)
     t.in_syscall = false;
+    if (t.refused_errno != 0) {
+      if (!fail_call(pid, t.refused_errno)) {
+        ::kill(pid, SIGKILL); // cannot say it failed: do not let it go on as if it had run
+      }
+      t.refused_errno = 0;
+    }
     if (t.chdir_pending) {
       t.chdir_pending = false;
       m_cwd.clear(); // threads may share the cwd; a chdir is rare, so forget them all
@@ -165,12 +263,35 @@ void Tracer::on_syscall_stop(pid_t pid, Tracee& t) {
   }
   __ptrace_syscall_info info{};
   if (::ptrace(PTRACE_GET_SYSCALL_INFO, pid, reinterpret_cast<void*>(sizeof info), &info) <= 0) {
+    if (m_enforce && t.started && !t.in_syscall) {
+      ::kill(pid, SIGKILL); // a call we cannot check must not run
+    }
     t.in_syscall = !t.in_syscall;
     return;
   }
   t.in_syscall = info.op == PTRACE_SYSCALL_INFO_ENTRY;
   if (info.op != PTRACE_SYSCALL_INFO_ENTRY) {
     return;
+  }
+  if (m_enforce && t.started) {
+    seccomp_data call{};
+    call.nr = static_cast<int>(info.entry.nr);
+    call.arch = info.arch;
+    call.instruction_pointer = info.instruction_pointer;
+    for (int i = 0; i < 6; ++i) {
+      call.args[i] = info.entry.args[i];
+    }
+    if (auto err = refused(call)) {
+      // Skipped here, failed with the errno at its exit stop; a call that cannot be skipped
+      // must not run at all.
+      if (!skip_syscall(pid)) {
+        ::kill(pid, SIGKILL);
+        return;
+      }
+      t.refused_errno = *err;
+      record_refusal(call, *err);
+      return;
+    }
   }
   if (info.arch != k_native_audit_arch) {
     ++m_foreign;
@@ -195,6 +316,62 @@ void Tracer::on_seccomp_stop(pid_t pid, Tracee& t) {
   }
   on_entry(pid, t, static_cast<long>(info.seccomp.nr),
            reinterpret_cast<const unsigned long long*>(info.seccomp.args));
+}
+
+std::optional<int> Tracer::refused(const seccomp_data& call) const {
+  if (m_policy == nullptr) {
+    return std::nullopt;
+  }
+  std::uint32_t ret = run_bpf(*m_policy, call);
+  if (bpf_action(ret) == SECCOMP_RET_ALLOW) {
+    return std::nullopt;
+  }
+  // ERRNO carries the errno; anything else (a malformed program) refuses with EPERM.
+  int err = bpf_action(ret) == SECCOMP_RET_ERRNO ? static_cast<int>(bpf_data(ret)) : EPERM;
+  return err != 0 ? err : EPERM;
+}
+
+void Tracer::record_refusal(const seccomp_data& call, int err) {
+  if (call.arch != k_native_audit_arch) {
+    ++m_foreign;
+  } else if (err == ENOSYS) {
+    // Answered as a kernel without the call would (clone3): the app falls back and goes on,
+    // and under the generated profile it may use the call, so it counts as used.
+    m_recording.add_syscall(call.nr);
+  } else {
+    m_recording.add_denied(call.nr);
+  }
+}
+
+bool Tracer::on_sigsys(pid_t pid, const Tracee& t) {
+  siginfo_t info{};
+  if (!m_seccomp || m_policy == nullptr || ::ptrace(PTRACE_GETSIGINFO, pid, nullptr, &info) != 0 ||
+      info.si_code != k_sys_seccomp) {
+    return false;
+  }
+  Regs regs{};
+  if (!get_regs(pid, regs)) {
+    return false;
+  }
+  seccomp_data call{};
+  call.nr = info.si_syscall;
+  call.arch = info.si_arch;
+  call.instruction_pointer = reinterpret_cast<std::uintptr_t>(info.si_call_addr);
+  regs_args(regs, call.arch, call);
+  // Ours only when our policy refuses exactly the call the thread stopped in (a SIGSYS of
+  // the app's own filter, or one it queued to itself, is delivered as usual).
+  auto err = refused(call);
+  if (!err || regs_syscall(regs) != call.nr) {
+    return false;
+  }
+  set_return(regs, -static_cast<long>(*err));
+  if (!set_regs(pid, regs)) {
+    return false;
+  }
+  if (t.started) {
+    record_refusal(call, *err);
+  }
+  return true;
 }
 
 void Tracer::on_entry(pid_t pid, Tracee& t, long nr, const unsigned long long* args) {
@@ -303,7 +480,8 @@ std::string Tracer::record_resolved(const std::string& lexical, std::uint16_t op
 
 void Tracer::record_interpreters(std::string path) {
   for (int depth = 0; depth < 4; ++depth) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd =
+        ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); // not stuck on a FIFO
     if (fd < 0) {
       return;
     }

@@ -5,10 +5,15 @@
 // a cwd cache and a symlink cache; no per-syscall I/O beyond reading the path argument.
 //
 // Everything is recorded at syscall entry, so one stop per call is enough. When the traced
-// process installed the trace-all seccomp filter (launch.hpp's go()), each call stops once
-// (PTRACE_EVENT_SECCOMP) and is resumed with PTRACE_CONT; otherwise (no CAP_SYS_ADMIN) the
-// tracer falls back to PTRACE_SYSCALL, whose exit stops cost a context switch but no request.
+// process installed the trace filter (FilterMode::trace), each allowed call stops once
+// (PTRACE_EVENT_SECCOMP) and is resumed with PTRACE_CONT, and each call the app's policy
+// refuses raises a SIGSYS that the tracer takes: it records the call as denied and makes it
+// fail with the policy's errno. Otherwise (FilterMode::tracer: no CAP_SYS_ADMIN) the tracer
+// uses PTRACE_SYSCALL, whose exit stops cost a context switch but no request, and refuses the
+// calls itself at their entry stop (the policy program run in user space, the call skipped).
 
+#include "sensor/bpf.hpp"
+#include "sensor/confine.hpp"
 #include "sensor/recording.hpp"
 
 #include <optional>
@@ -24,6 +29,14 @@ class Tracer {
 public:
   /// Every access recorded is attributed to `source`.
   explicit Tracer(Source source) : m_source(source) {}
+
+  /// How the traced process is confined (before seize()): `mode` as given to go_ahead() and
+  /// the app's policy as an errno program (FilterKind::errno_only), which must outlive us.
+  void confine(FilterMode mode, const BpfProgram* policy) {
+    m_seccomp = mode == FilterMode::trace;
+    m_enforce = mode == FilterMode::tracer;
+    m_policy = policy;
+  }
 
   /// Seizes `pid` (a child that has not exec'd yet) with fork/clone/exec following and
   /// EXITKILL; tracing of its syscalls starts at its exec. Returns an error text, empty on success.
@@ -55,11 +68,15 @@ private:
     bool started = true;        // false for the seized process until its exec (our set-up)
     bool in_syscall = false;    // PTRACE_SYSCALL mode: between entry and exit stop
     bool chdir_pending = false; // a chdir is running: forget the cached cwds at its exit
+    int refused_errno = 0;      // PTRACE_SYSCALL mode: a skipped call returns -this at its exit
   };
 
   void resume(pid_t pid, const Tracee& t, int sig);
   void on_syscall_stop(pid_t pid, Tracee& t);
   void on_seccomp_stop(pid_t pid, Tracee& t);
+  bool on_sigsys(pid_t pid, const Tracee& t);
+  std::optional<int> refused(const seccomp_data& call) const;
+  void record_refusal(const seccomp_data& call, int err);
   void on_entry(pid_t pid, Tracee& t, long nr, const unsigned long long* args);
   bool read_path(pid_t pid, unsigned long long address, std::string& out);
   std::string cwd_of(pid_t pid);
@@ -76,7 +93,9 @@ private:
   std::unordered_map<std::string, std::string> m_links;  // path -> target; "" = not a link
   std::unordered_map<std::string, std::uint16_t> m_seen; // lexical path + follow -> ops
   unsigned long m_foreign = 0;
-  bool m_seccomp = false; // the trace filter is in place (seen a seccomp stop)
+  bool m_seccomp = false;               // the trace filter is in place: PTRACE_CONT
+  bool m_enforce = false;               // no filter: refuse the policy's calls at entry stops
+  const BpfProgram* m_policy = nullptr; // the app's policy (errno program)
 };
 
 } // namespace slim::sensor

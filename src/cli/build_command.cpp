@@ -77,6 +77,8 @@ void add_run_options(CLI::App* cmd, pipeline::BuildOptions& o, std::string& cont
   cmd->add_option("--mount", o.mounts,
                   "SRC:DST[:ro] host path or named volume the app needs while profiling; "
                   "never copied into the image (repeatable)");
+  cmd->add_option("--cap-add", o.cap_add,
+                  "a capability the app has in production, as docker run --cap-add (repeatable)");
   cmd->add_option("--sensor-mode", o.sensor_mode, "both, fanotify or ptrace")
       ->check(CLI::IsMember({"both", "fanotify", "ptrace"}))
       ->capture_default_str();
@@ -117,6 +119,9 @@ void finish_options(pipeline::BuildOptions& o, const std::string& continue_after
   }
   if (probe_on || probe_off) {
     o.http_probe = probe_on;
+  }
+  for (auto& cap : o.cap_add) {
+    cap = pipeline::docker_capability(cap);
   }
 }
 

@@ -168,6 +168,9 @@ SensorReport parse(const json& doc, const ReportLimits& lim) {
     r.files.push_back(std::move(rf));
   }
   r.syscalls = get_strings(required(doc, "", "syscalls"), "syscalls", lim.max_syscalls, 64);
+  if (const json& v = member(doc, "denied_syscalls", present); present) {
+    r.denied_syscalls = get_strings(v, "denied_syscalls", lim.max_syscalls, 64);
+  }
   if (const json& v = member(doc, "warnings", present); present) {
     r.warnings = get_strings(v, "warnings", lim.max_strings, lim.max_string);
   }

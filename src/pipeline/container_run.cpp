@@ -35,6 +35,9 @@ nlohmann::json container_create_body(const ContainerSpec& spec) {
   body["Labels"] = {{std::string(engine::k_owner_label), "slim"},
                     {"io.slim.role", spec.role},
                     {k_session_label, std::to_string(::getpid())}};
+  if (spec.no_healthcheck) {
+    body["Healthcheck"] = {{"Test", {"NONE"}}};
+  }
   body["AttachStdout"] = false;
   body["AttachStderr"] = false;
   nlohmann::json host;

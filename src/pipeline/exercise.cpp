@@ -479,7 +479,10 @@ verify::Observation exercise(engine::Client& client, ContainerRun& target, const
     }
     std::vector<std::string> argv = plan.execs[i];
     if (sensor) {
-      argv.insert(argv.begin(), {k_sensor_path, "exec", "--"});
+      std::vector<std::string> prefix = {k_sensor_path, "exec"};
+      prefix.insert(prefix.end(), plan.sensor_exec_options.begin(), plan.sensor_exec_options.end());
+      prefix.emplace_back("--");
+      argv.insert(argv.begin(), prefix.begin(), prefix.end());
     }
     auto r = target.exec(argv);
     SLIM_INFO("exec {}: exit {}", plan.exec_labels[i], r.exit_code);

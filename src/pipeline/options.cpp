@@ -2,6 +2,7 @@
 
 #include "slim/util/error.hpp"
 
+#include <cctype>
 #include <charconv>
 
 namespace slim::pipeline {
@@ -41,6 +42,24 @@ ContinueAfter parse_continue_after(const std::string& text) {
   }
   throw Error("invalid --continue-after `" + text +
               "`: expected probe, exec, exit, timeout:SECONDS (or SECONDS), signal or enter");
+}
+
+std::string docker_capability(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (out.rfind("CAP_", 0) == 0) {
+    out.erase(0, 4);
+  }
+  if (out.empty() ||
+      out.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos) {
+    throw Error("invalid --cap-add `" + name + "`: expected a capability name such as NET_ADMIN");
+  }
+  if (out == "ALL") {
+    throw Error("--cap-add ALL is not supported: name the capabilities the app needs");
+  }
+  return out;
 }
 
 } // namespace slim::pipeline

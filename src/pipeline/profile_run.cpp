@@ -7,6 +7,7 @@
 #include "slim/probe/probe_spec.hpp"
 #include "slim/util/shell_words.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace slim::pipeline {
@@ -36,9 +37,37 @@ std::vector<probe::ProbeRequest> probe_requests(const BuildOptions& opt) {
   return out;
 }
 
+// The capabilities the sensor takes from the app unless told to keep them.
+bool sensor_only(const std::string& cap) {
+  return cap == "SYS_ADMIN" || cap == "SYS_PTRACE";
+}
+
+// What of its own the sensor must leave to the app (the user's --cap-add), as `--keep-cap`.
+std::vector<std::string> keep_cap_options(const BuildOptions& opt) {
+  std::vector<std::string> out;
+  for (const auto& cap : opt.cap_add) {
+    if (sensor_only(cap)) {
+      out.insert(out.end(), {"--keep-cap", cap});
+    }
+  }
+  return out;
+}
+
+// The profiling container: the user's capabilities plus what the sensor alone needs (it takes
+// those from the app before its exec), no seccomp or AppArmor profile of the engine's (the
+// sensor needs mount, fanotify and ptrace; the app runs under Docker's default seccomp
+// policy, installed by the sensor), no HEALTHCHECK by the engine (it runs under the sensor).
 ContainerSpec target_spec(const Context& ctx) {
   const auto& cfg = ctx.inspect["Config"];
   std::vector<std::string> cmd = {"run", "--mode", ctx.opt.sensor_mode};
+  auto keep = keep_cap_options(ctx.opt);
+  cmd.insert(cmd.end(), keep.begin(), keep.end());
+  std::vector<std::string> caps = {"SYS_ADMIN", "SYS_PTRACE"};
+  for (const auto& cap : ctx.opt.cap_add) {
+    if (std::find(caps.begin(), caps.end(), cap) == caps.end()) {
+      caps.push_back(cap);
+    }
+  }
   std::string user = ctx.opt.user.value_or(cfg.value("User", ""));
   if (!user.empty()) {
     cmd.insert(cmd.end(), {"--user", user});
@@ -60,10 +89,11 @@ ContainerSpec target_spec(const Context& ctx) {
                        .user = "0:0",
                        .workdir = ctx.opt.workdir,
                        .network = ctx.opt.network.value_or("none"),
-                       .cap_add = {"SYS_ADMIN", "SYS_PTRACE"},
+                       .cap_add = caps,
                        .security_opt = {"seccomp=unconfined", "apparmor=unconfined"},
                        .binds = ctx.opt.mounts,
-                       .role = "target"};
+                       .role = "target",
+                       .no_healthcheck = true};
 }
 
 } // namespace
@@ -84,6 +114,14 @@ void prepare_run(Context& ctx) {
                    ctx.source.index.find(*ctx.source.index.resolve("/bin/sh")) != nullptr;
   ctx.plan = plan_exercise(ctx.opt, probe_requests(ctx.opt), ports,
                            healthcheck_argv(cfg.value("Healthcheck", nlohmann::json())), has_shell);
+  ctx.plan.sensor_exec_options = keep_cap_options(ctx.opt);
+  for (const auto& cap : ctx.opt.cap_add) {
+    if (sensor_only(cap)) {
+      ctx.warnings.push_back("--cap-add " + cap +
+                             ": the app may take over the sensor (which holds CAP_SYS_ADMIN) "
+                             "while it is profiled; profile such an image only if you trust it");
+    }
+  }
   if (!ctx.plan.probes.empty()) {
     ctx.sidecar = ensure_sidecar_image(ctx.client, ctx.sensor_bytes);
   }
@@ -130,6 +168,15 @@ void run_and_exercise(Context& ctx) {
     ctx.report = keep::parse_sensor_report(text).value();
     for (const auto& w : ctx.report.warnings) {
       ctx.warnings.push_back("sensor: " + w);
+    }
+    if (!ctx.report.denied_syscalls.empty()) {
+      std::string names;
+      for (const auto& n : ctx.report.denied_syscalls) {
+        names += (names.empty() ? "" : ", ") + n;
+      }
+      ctx.warnings.push_back("denied while profiling (Docker's default seccomp profile refuses "
+                             "them; not in the generated profile): " +
+                             names);
     }
     int app_status = ctx.report.exit_status.value_or(*status);
     if (ended_on_its_own && app_status != 0) {

@@ -111,6 +111,7 @@ nlohmann::json to_json(const BuildReport& r) {
   j["paths"] = std::move(paths);
   j["excluded"] = std::move(excluded);
   j["syscalls"] = r.syscalls;
+  j["denied_while_profiling"] = r.denied_syscalls;
   j["seccomp"] = {{"profile", r.seccomp_profile}, {"added_by_runtime", r.seccomp_added_by_runtime}};
   if (r.seccomp != nullptr) {
     add_seccomp(j, *r.seccomp, r.seccomp_format);

@@ -18,6 +18,7 @@ void report_pass(Context& ctx) {
     r.index = &ctx.source.index;
   }
   r.syscalls = ctx.report.syscalls;
+  r.denied_syscalls = ctx.report.denied_syscalls;
   r.seccomp_profile = ctx.opt.seccomp ? ctx.seccomp_path : "";
   r.seccomp_added_by_runtime = ctx.seccomp_added;
   r.seccomp = ctx.seccomp_generated ? &*ctx.seccomp_generated : nullptr;

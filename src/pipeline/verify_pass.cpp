@@ -12,6 +12,7 @@ void verify_pass(Context& ctx) {
                      .user = ctx.opt.user,
                      .workdir = ctx.opt.workdir,
                      .network = ctx.opt.network.value_or("none"),
+                     .cap_add = ctx.opt.cap_add, // what production gives it (--cap-add)
                      .binds = ctx.opt.mounts,
                      .role = "verify"};
   if (ctx.opt.seccomp) {

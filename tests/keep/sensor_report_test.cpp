@@ -60,6 +60,16 @@ TEST(SensorReport, NullExitStatusAndOptionalParts) {
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_FALSE(r.value().exit_status.has_value());
   EXPECT_TRUE(r.value().files.empty());
+  EXPECT_TRUE(r.value().denied_syscalls.empty()) << "older sensors write no denied_syscalls";
+}
+
+TEST(SensorReport, DeniedSyscallsAreOptionalAndTyped) {
+  auto r = parse_sensor_report(minimal("[]", R"(,"denied_syscalls":["mount","unshare"])"));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().denied_syscalls, (std::vector<std::string>{"mount", "unshare"}));
+  EXPECT_EQ(r.value().syscalls, (std::vector<std::string>{"read"}));
+  expect_error(minimal("[]", R"(,"denied_syscalls":"mount")"), "denied_syscalls");
+  expect_error(minimal("[]", R"(,"denied_syscalls":[1])"), "denied_syscalls[0]");
 }
 
 TEST(SensorReport, UnknownOpsAreIgnoredWithAWarning) {

@@ -21,6 +21,14 @@ TEST(ContinueAfter, Parses) {
   EXPECT_THROW(parse_continue_after("later"), Error);
 }
 
+TEST(DockerCapability, SpelledAsTheApiTakesIt) {
+  EXPECT_EQ(docker_capability("NET_ADMIN"), "NET_ADMIN");
+  EXPECT_EQ(docker_capability("cap_sys_admin"), "SYS_ADMIN");
+  EXPECT_THROW(docker_capability(""), Error);
+  EXPECT_THROW(docker_capability("NET ADMIN"), Error);
+  EXPECT_THROW(docker_capability("all"), Error);
+}
+
 TEST(ContainerCreateBody, LabelsNetworkAndOverrides) {
   ContainerSpec spec{.image = "img",
                      .entrypoint = std::vector<std::string>{"/.slim/sensor"},
@@ -30,7 +38,8 @@ TEST(ContainerCreateBody, LabelsNetworkAndOverrides) {
                      .cap_add = {"SYS_ADMIN", "SYS_PTRACE"},
                      .security_opt = {"seccomp=unconfined"},
                      .binds = {"/data:/data:ro"},
-                     .role = "target"};
+                     .role = "target",
+                     .no_healthcheck = true};
   auto body = container_create_body(spec);
   EXPECT_EQ(body["Image"], "img");
   EXPECT_EQ(body["Entrypoint"][0], "/.slim/sensor");
@@ -42,9 +51,11 @@ TEST(ContainerCreateBody, LabelsNetworkAndOverrides) {
   EXPECT_EQ(body["HostConfig"]["CapAdd"][1], "SYS_PTRACE");
   EXPECT_EQ(body["HostConfig"]["Binds"][0], "/data:/data:ro");
   EXPECT_FALSE(body.contains("WorkingDir"));
+  EXPECT_EQ(body["Healthcheck"]["Test"], (nlohmann::json{"NONE"}));
   ContainerSpec plain{.image = "x", .network = "container:abc", .role = "probe"};
   auto pb = container_create_body(plain);
   EXPECT_FALSE(pb.contains("Entrypoint"));
+  EXPECT_FALSE(pb.contains("Healthcheck")) << "the image's own, unless told otherwise";
   EXPECT_EQ(pb["HostConfig"]["NetworkMode"], "container:abc");
 }
 

@@ -42,6 +42,7 @@ TEST(BuildReport, JsonCarriesEverything) {
   r.keep = &keep;
   r.index = &idx;
   r.syscalls = {"read", "write"};
+  r.denied_syscalls = {"mount"};
   r.seccomp_profile = "app-seccomp.json";
   r.seccomp_added_by_runtime = {"capset"};
   r.original = &original;
@@ -67,6 +68,7 @@ TEST(BuildReport, JsonCarriesEverything) {
   EXPECT_EQ(j["paths"][4]["size"], 1000);
   EXPECT_EQ(j["excluded"][0], "/usr/share/doc");
   EXPECT_EQ(j["syscalls"].size(), 2u);
+  EXPECT_EQ(j["denied_while_profiling"], (nlohmann::json{"mount"}));
   EXPECT_EQ(j["seccomp"]["profile"], "app-seccomp.json");
   EXPECT_EQ(j["seccomp"]["added_by_runtime"][0], "capset");
   EXPECT_FALSE(j["probes"]["original"].is_null());

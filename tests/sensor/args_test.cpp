@@ -34,6 +34,23 @@ TEST(SensorArgs, RunDefaultsAndCommandOptionsAfterDashDash) {
   EXPECT_EQ(c.value().run.argv, (std::vector<std::string>{"ls", "--report", "x"}));
 }
 
+TEST(SensorArgs, KeepCapForRunAndExec) {
+  auto run = parse_command_line(
+      {"run", "--keep-cap", "SYS_ADMIN", "--keep-cap=cap_sys_ptrace", "--", "true"});
+  ASSERT_TRUE(run.ok()) << run.error();
+  EXPECT_EQ(run.value().run.keep_caps, k_sensor_only_caps);
+  auto exec = parse_command_line({"exec", "--keep-cap", "SYS_PTRACE", "--", "true"});
+  ASSERT_TRUE(exec.ok()) << exec.error();
+  EXPECT_EQ(exec.value().exec.keep_caps, cap_bit(k_cap_sys_ptrace));
+  EXPECT_EQ(parse_command_line({"run", "--", "true"}).value().run.keep_caps, 0U);
+  auto bad = parse_command_line({"run", "--keep-cap", "SYS_EVERYTHING", "--", "true"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("SYS_EVERYTHING"), std::string::npos);
+  // Nothing but the sensor's own capabilities is taken from the app: keeping another is an
+  // error, not a no-op.
+  EXPECT_FALSE(parse_command_line({"exec", "--keep-cap", "NET_ADMIN", "--", "true"}).ok());
+}
+
 TEST(SensorArgs, Errors) {
   EXPECT_FALSE(parse_command_line({"run"}).ok());
   EXPECT_FALSE(parse_command_line({"run", "--"}).ok());

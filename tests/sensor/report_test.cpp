@@ -2,11 +2,13 @@
 #include "sensor/recording.hpp"
 #include "sensor/report.hpp"
 
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unistd.h>
 
 using namespace slim::sensor;
 
@@ -54,6 +56,7 @@ TEST(SensorRecording, WireFormatRoundTripsOddPaths) {
   rec.add_path("/usr/bin/env", op_exec | op_open, Source::app);
   rec.add_syscall(0);
   rec.add_syscall(257);
+  rec.add_denied(165);
   std::string text = encode_recording(rec);
   Recording back;
   ASSERT_TRUE(decode_recording(text, Source::exec, back));
@@ -61,7 +64,9 @@ TEST(SensorRecording, WireFormatRoundTripsOddPaths) {
   EXPECT_EQ(back.files().at("/tmp/with\nnewline%and percent").ops, op_write);
   EXPECT_TRUE(back.files().at("/usr/bin/env").from_exec());
   EXPECT_EQ(back.syscalls(), (std::vector<long>{0, 257}));
+  EXPECT_EQ(back.denied(), (std::vector<long>{165})) << "refused calls travel apart";
   Recording bad;
+  EXPECT_FALSE(decode_recording("D x\n", Source::exec, bad));
   EXPECT_FALSE(decode_recording("X nope\n", Source::exec, bad));
   EXPECT_FALSE(decode_recording("F 1 /unterminated", Source::exec, bad));
 }
@@ -74,7 +79,12 @@ TEST(SensorReport, RendersTheVersionedDocumentSorted) {
   rec.add_syscall(1);
   rec.add_syscall(0);
   rec.add_syscall(999);
-  auto doc = nlohmann::json::parse(render_report(rec, sample_info(), name_of));
+  rec.add_denied(1);
+  rec.add_denied(998);
+  auto info = sample_info();
+  info.confinement = "seccomp-trace";
+  info.dropped_caps = {"SYS_PTRACE", "SYS_ADMIN"};
+  auto doc = nlohmann::json::parse(render_report(rec, info, name_of));
   EXPECT_EQ(doc["version"], 1);
   EXPECT_EQ(doc["arch"], "x86_64");
   EXPECT_EQ(doc["sensor"]["mode"], "both");
@@ -87,6 +97,9 @@ TEST(SensorReport, RendersTheVersionedDocumentSorted) {
   EXPECT_EQ(doc["files"][1]["from_exec"], true);
   EXPECT_EQ(doc["files"][2]["ops"], (nlohmann::json{"exec", "open"}));
   EXPECT_EQ(doc["syscalls"], (nlohmann::json{"read", "syscall_999", "write"}));
+  EXPECT_EQ(doc["denied_syscalls"], (nlohmann::json{"syscall_998", "write"}));
+  EXPECT_EQ(doc["sensor"]["confinement"], "seccomp-trace");
+  EXPECT_EQ(doc["sensor"]["dropped_caps"], (nlohmann::json{"SYS_PTRACE", "SYS_ADMIN"}));
   EXPECT_EQ(doc["warnings"][0], "fanotify unavailable: recording with ptrace only");
 }
 
@@ -116,6 +129,18 @@ TEST(SensorReport, WritesAtomicallyAndReplaces) {
   EXPECT_EQ(content.str(), "second\n");
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1); // no temp left
   EXPECT_NE(write_file_atomic((dir / "missing" / "r.json").string(), "x"), "");
+  // Through a descriptor of the directory: the file lands there whatever the path names now
+  // (PID 1 writes below a /.slim covered by a read-only bind mount this way).
+  auto other = dir / "elsewhere";
+  std::filesystem::create_directories(other);
+  int dir_fd = ::open(other.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(dir_fd, 0);
+  ASSERT_EQ(write_file_atomic("/nonexistent/dir/report.json", "via fd", dir_fd), "");
+  ::close(dir_fd);
+  std::ifstream via((other / "report.json").string());
+  std::stringstream via_content;
+  via_content << via.rdbuf();
+  EXPECT_EQ(via_content.str(), "via fd");
   std::filesystem::remove_all(dir);
 }
 

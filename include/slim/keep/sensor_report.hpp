@@ -6,8 +6,10 @@
 //   {"version":1, "arch":"x86_64", "sensor":{"version":"0.1.0","mode":"both"},
 //    "target":{"argv":[...], "user":"uid:gid", "exit_status":0|null},
 //    "files":[{"path":"/usr/bin/python3","ops":["exec","open","read"],"from_exec":false}, ...],
-//    "syscalls":["brk","read",...], "warnings":["..."]}
-// Unknown fields are ignored; unknown op names are ignored with a warning (newer sensors).
+//    "syscalls":["brk","read",...], "denied_syscalls":["mount",...], "warnings":["..."]}
+// `denied_syscalls` (calls the app attempted that the sensor's seccomp policy refused) is
+// optional (older sensors). Unknown fields are ignored; unknown op names are ignored with a
+// warning (newer sensors).
 
 #include "slim/util/error.hpp"
 
@@ -57,7 +59,8 @@ struct SensorReport {
   std::optional<int> exit_status;
   std::vector<ReportFile> files;
   std::vector<std::string> syscalls;
-  std::vector<std::string> warnings; ///< the sensor's, then the parser's own
+  std::vector<std::string> denied_syscalls; ///< refused while profiling: not in `syscalls`
+  std::vector<std::string> warnings;        ///< the sensor's, then the parser's own
 };
 
 /// Limits that keep a hostile report from costing much.

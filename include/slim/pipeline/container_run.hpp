@@ -33,6 +33,9 @@ struct ContainerSpec {
   std::vector<std::string> security_opt; ///< e.g. seccomp=unconfined
   std::vector<std::string> binds;        ///< SRC:DST[:ro]
   std::string role;                      ///< label value: target, probe, verify
+  /// The engine runs no HEALTHCHECK of the image (the profiling run runs it under the sensor:
+  /// the engine's would run with all of the container's capabilities).
+  bool no_healthcheck = false;
 };
 
 /// The label naming the slim process (its PID) that made a container, so a run's leftovers can

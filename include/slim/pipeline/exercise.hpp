@@ -32,7 +32,8 @@ struct ExercisePlan {
   /// Commands to run inside, as argv (already wrapped in `/bin/sh -c` when the image has a shell).
   std::vector<std::vector<std::string>> execs;
   std::vector<std::string> exec_labels; ///< how each exec is named in messages and the report
-  ContinueAfter continue_after;         ///< never `automatic` here
+  std::vector<std::string> sensor_exec_options; ///< between `sensor exec` and `--` (--keep-cap)
+  ContinueAfter continue_after;                 ///< never `automatic` here
   int probe_retries = 60;
   int exit_timeout_seconds = 600; ///< bound for waiting on the app's exit
 };

@@ -18,6 +18,10 @@ struct ContinueAfter {
 /// spelling of timeout:N); throws slim::Error on anything else.
 ContinueAfter parse_continue_after(const std::string& text);
 
+/// A `--cap-add` value as Docker's API takes it ("cap_net_admin" -> "NET_ADMIN"); throws
+/// slim::Error on a malformed name or ALL (the sensor needs to know what the app gets).
+std::string docker_capability(const std::string& name);
+
 struct BuildOptions {
   std::string image;         ///< the source image (name or ID)
   bool profile_only = false; ///< `slim profile`: report + seccomp, no image
@@ -57,6 +61,9 @@ struct BuildOptions {
   std::optional<std::string> workdir, user, network;
   std::optional<std::vector<std::string>> entrypoint, cmd;
   std::vector<std::string> mounts; ///< SRC:DST[:ro]
+  /// --cap-add: capabilities the app gets in production (as docker_capability() spells them);
+  /// the profiling container gets them and the sensor leaves them to the app.
+  std::vector<std::string> cap_add;
   std::string sensor_mode = "both";
   std::string sensor_path; ///< host path of the static sensor binary
 
