@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <sys/syscall.h>
 #include <utility>
 
 namespace slim::sensor {
@@ -115,6 +116,37 @@ void Recording::merge(const Recording& other, std::optional<Source> as) {
   }
   m_syscalls |= other.m_syscalls;
   m_denied |= other.m_denied;
+  m_probe_syscalls |= other.m_probe_syscalls;
+  for (const auto& [nr, values] : other.m_arg_values) {
+    for (auto v : values) {
+      add_arg_value(nr, v);
+    }
+  }
+}
+
+void Recording::add_arg_value(long nr, std::uint64_t value) {
+  auto& values = m_arg_values[nr];
+  if (values.size() <= k_max_arg_values) { // one more than kept: "too many to filter"
+    values.insert(value);
+  }
+}
+
+int arg_index(long nr) {
+  switch (nr) {
+  case SYS_socket:
+  case SYS_unshare:
+  case SYS_personality:
+  case SYS_prctl:
+    return 0;
+  case SYS_clone:
+#if defined(__s390x__)
+    return 1; // s390x swaps clone's first two arguments
+#else
+    return 0;
+#endif
+  default:
+    return -1;
+  }
 }
 
 namespace {
@@ -139,6 +171,10 @@ std::vector<long> Recording::denied() const {
   return numbers(m_denied);
 }
 
+std::vector<long> Recording::probe_syscalls() const {
+  return numbers(m_probe_syscalls);
+}
+
 std::string encode_recording(const Recording& recording) {
   std::string out;
   for (const auto& [path, record] : recording.files()) {
@@ -149,6 +185,14 @@ std::string encode_recording(const Recording& recording) {
   }
   for (long nr : recording.denied()) {
     out += "D " + std::to_string(nr) + "\n";
+  }
+  for (long nr : recording.probe_syscalls()) {
+    out += "P " + std::to_string(nr) + "\n";
+  }
+  for (const auto& [nr, values] : recording.arg_values()) {
+    for (auto v : values) {
+      out += "A " + std::to_string(nr) + " " + std::to_string(v) + "\n";
+    }
   }
   return out;
 }
@@ -161,15 +205,27 @@ bool decode_recording(std::string_view text, Source source, Recording& out) {
     }
     std::string_view line = text.substr(0, eol);
     text.remove_prefix(eol + 1);
-    if (line.starts_with("S ") || line.starts_with("D ")) {
+    if (line.starts_with("A ")) {
+      auto rest = line.substr(2);
+      auto space = rest.find(' ');
+      long nr = 0;
+      std::uint64_t value = 0;
+      if (space == std::string_view::npos || !parse_number(rest.substr(0, space), nr) ||
+          !parse_number(rest.substr(space + 1), value) || arg_index(nr) < 0) {
+        return false;
+      }
+      out.add_arg_value(nr, value);
+    } else if (line.starts_with("S ") || line.starts_with("D ") || line.starts_with("P ")) {
       long nr = 0;
       if (!parse_number(line.substr(2), nr)) {
         return false;
       }
       if (line[0] == 'S') {
         out.add_syscall(nr);
-      } else {
+      } else if (line[0] == 'D') {
         out.add_denied(nr);
+      } else {
+        out.add_probe_syscall(nr);
       }
     } else if (line.starts_with("F ")) {
       auto rest = line.substr(2);

@@ -4,6 +4,8 @@
 // exec session uses to hand its recording to PID 1. Pure data, no I/O.
 
 #include <bitset>
+#include <map>
+#include <set>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -66,6 +68,15 @@ public:
       m_denied.set(static_cast<std::size_t>(nr));
     }
   }
+  /// Marks syscall `nr` as made by a probe tool under /.slim (the probe shell), not the app.
+  void add_probe_syscall(long nr) {
+    if (nr >= 0 && static_cast<std::size_t>(nr) < k_max_syscalls) {
+      m_probe_syscalls.set(static_cast<std::size_t>(nr));
+    }
+  }
+  /// Records a value of the one argument of `nr` the profile filters on (see arg_index());
+  /// at most k_max_arg_values distinct values per call are kept (one more marks "many").
+  void add_arg_value(long nr, std::uint64_t value);
   /// Merges everything from `other`; with `as` set, all its paths count as that source.
   void merge(const Recording& other, std::optional<Source> as = std::nullopt);
   /// Path -> record.
@@ -74,17 +85,36 @@ public:
   std::vector<long> syscalls() const;
   /// Syscall numbers refused, ascending.
   std::vector<long> denied() const;
+  /// Syscall numbers probe tools made, ascending (also those the app made).
+  std::vector<long> probe_syscalls() const;
+  /// Call -> the distinct values of its filtered argument.
+  const std::map<long, std::set<std::uint64_t>>& arg_values() const noexcept {
+    return m_arg_values;
+  }
   /// True when nothing was recorded.
-  bool empty() const noexcept { return m_files.empty() && m_syscalls.none() && m_denied.none(); }
+  bool empty() const noexcept {
+    return m_files.empty() && m_syscalls.none() && m_denied.none() && m_probe_syscalls.none();
+  }
 
 private:
   std::unordered_map<std::string, PathRecord> m_files;
   std::bitset<k_max_syscalls> m_syscalls;
   std::bitset<k_max_syscalls> m_denied;
+  std::bitset<k_max_syscalls> m_probe_syscalls;
+  std::map<long, std::set<std::uint64_t>> m_arg_values;
 };
 
-/// Encodes a recording as lines: `F <ops> <escaped path>`, `S <nr>` and `D <nr>` (a refused
-/// call) (paths escape `%`, newline and carriage return as %25, %0A, %0D).
+/// Distinct argument values kept per call; the profile side makes a call with more name-only.
+inline constexpr std::size_t k_max_arg_values = 64;
+
+/// The index of the argument the generated profile filters `nr` on (socket: the address
+/// family, clone and unshare: the flags, personality: the persona, prctl: the option), or -1
+/// for every other call.
+int arg_index(long nr);
+
+/// Encodes a recording as lines: `F <ops> <escaped path>`, `S <nr>`, `D <nr>` (a refused
+/// call), `P <nr>` (a probe tool's call) and `A <nr> <value>` (an argument value) (paths escape
+/// `%`, newline and carriage return as %25, %0A, %0D).
 std::string encode_recording(const Recording& recording);
 /// Decodes encode_recording() output into `out` as `source`; false on a malformed line.
 bool decode_recording(std::string_view text, Source source, Recording& out);

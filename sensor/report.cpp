@@ -61,6 +61,37 @@ std::string render_report(const Recording& recording, const ReportInfo& info,
   }
   out += "],\n\"syscalls\":" + json_string_array({names.begin(), names.end()});
   out += ",\n\"denied_syscalls\":" + json_string_array({denied.begin(), denied.end()});
+  // Calls only the probe tools under /.slim made (the probe shell): not the app's.
+  std::set<std::string> probe_only;
+  for (long nr : recording.probe_syscalls()) {
+    std::string name = namer ? namer(nr) : std::string();
+    name = name.empty() ? "syscall_" + std::to_string(nr) : name;
+    if (names.count(name) == 0) {
+      probe_only.insert(name);
+    }
+  }
+  out += ",\n\"probe_syscalls\":" + json_string_array({probe_only.begin(), probe_only.end()});
+  if (info.args_recorded) {
+    out += ",\n\"syscall_args\":[";
+    bool first_arg = true;
+    for (const auto& [nr, values] : recording.arg_values()) {
+      std::string name = namer ? namer(nr) : std::string();
+      if (name.empty() || arg_index(nr) < 0) {
+        continue;
+      }
+      out += first_arg ? "" : ",";
+      first_arg = false;
+      out += "{\"name\":" + json_string(name) + ",\"index\":" + std::to_string(arg_index(nr)) +
+             ",\"values\":[";
+      bool first_value = true;
+      for (auto v : values) {
+        out += (first_value ? "" : ",") + std::to_string(v);
+        first_value = false;
+      }
+      out += "]}";
+    }
+    out += "]";
+  }
   out += ",\n\"warnings\":" + json_string_array(warnings) + "}\n";
   return out;
 }

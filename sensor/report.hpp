@@ -25,6 +25,9 @@ struct ReportInfo {
   std::string user;                      ///< "uid:gid" the app ran as
   std::optional<int> exit_status;        ///< 128+N for a signal; nullopt when unknown
   std::vector<std::string> warnings;     ///< human-readable, one line each
+  /// The tracer ran: every call of arg_index() the app made has its values in the recording,
+  /// so the report carries `syscall_args` (absent: the profile cannot filter arguments).
+  bool args_recorded = false;
 };
 
 /// Maps a syscall number to its name (empty when unknown).

@@ -227,6 +227,7 @@ int run_command(const RunOptions& options) {
               : fanotify_on          ? "fanotify"
               : tracing              ? "ptrace"
                                      : "none";
+  info.args_recorded = tracing;
   FilterMode filter = plan_confinement(tracing, confinement.can_filter);
   tracer.confine(filter, &confinement.errno_filter);
   info.confinement = confinement_name(filter);

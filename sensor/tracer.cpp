@@ -132,6 +132,11 @@ std::string read_link(const std::string& path) {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
+// The file a process runs (its /proc/PID/exe as seen in the container).
+std::string exe_of(pid_t pid) {
+  return read_link("/proc/" + std::to_string(pid) + "/exe");
+}
+
 } // namespace
 
 std::string Tracer::seize(pid_t pid) {
@@ -210,7 +215,8 @@ bool Tracer::handle(pid_t pid, int status) {
   case PTRACE_EVENT_CLONE: {
     unsigned long child = 0;
     if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &child) == 0) {
-      m_tracees.try_emplace(static_cast<pid_t>(child));
+      // A child runs its parent's program until it execs: a probe tool's child is one too.
+      m_tracees.try_emplace(static_cast<pid_t>(child)).first->second.probe_tool = t.probe_tool;
     }
     resume(pid, t, 0);
     return true;
@@ -224,6 +230,7 @@ bool Tracer::handle(pid_t pid, int status) {
     }
     Tracee& now = m_tracees[pid];
     now.started = true;
+    now.probe_tool = exe_of(pid).starts_with("/.slim/");
     now.chdir_pending = false;
     now.in_syscall = true; // with PTRACE_SYSCALL the execve's exit stop comes next
     m_cwd.erase(pid);
@@ -375,7 +382,16 @@ bool Tracer::on_sigsys(pid_t pid, const Tracee& t) {
 }
 
 void Tracer::on_entry(pid_t pid, Tracee& t, long nr, const unsigned long long* args) {
-  m_recording.add_syscall(nr);
+  if (t.probe_tool) {
+    // The probe shell slim brings (busybox under /.slim) and its applets: production never
+    // runs them, so their calls are kept apart from the app's (the report's probe_syscalls).
+    m_recording.add_probe_syscall(nr);
+  } else {
+    m_recording.add_syscall(nr);
+    if (int index = arg_index(nr); index >= 0) {
+      m_recording.add_arg_value(nr, args[index]);
+    }
+  }
   const PathCall* call = path_call(nr);
   if (call == nullptr) {
     return;

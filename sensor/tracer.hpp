@@ -69,6 +69,7 @@ private:
     bool in_syscall = false;    // PTRACE_SYSCALL mode: between entry and exit stop
     bool chdir_pending = false; // a chdir is running: forget the cached cwds at its exit
     int refused_errno = 0;      // PTRACE_SYSCALL mode: a skipped call returns -this at its exit
+    bool probe_tool = false;    // runs a file under /.slim (the probe shell): not the app's calls
   };
 
   void resume(pid_t pid, const Tracee& t, int sig);

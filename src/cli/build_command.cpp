@@ -55,7 +55,12 @@ void add_run_options(CLI::App* cmd, pipeline::BuildOptions& o, std::string& cont
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
   cmd->add_option("--exec", o.exec_cmds,
-                  "a command to run inside the container while it is watched (repeatable)");
+                  "a command to run inside the container while it is watched (repeatable); "
+                  "shell syntax runs through the image's /bin/sh, or slim's own busybox sh "
+                  "when the image has none");
+  cmd->add_option("--exec-allow-exit", o.exec_allow_exits,
+                  "an exit code an --exec command may end with in the original besides 0 "
+                  "(repeatable; for probes that check a failure)");
   cmd->add_option("--continue-after", continue_after,
                   "when to end the run: probe, exec, exit, timeout:N (or N seconds), signal or "
                   "enter (default: probe when there are ports, else exit)");

@@ -5,6 +5,7 @@
 #include "slim/engine/error_mapping.hpp"
 #include "slim/engine/json_stream.hpp"
 #include "slim/engine/mux_stream.hpp"
+#include "slim/util/base64.hpp"
 #include "slim/util/cancel.hpp"
 #include "slim/util/log.hpp"
 #include "transport.hpp"
@@ -352,6 +353,37 @@ void Client::get_archive(const std::string& id, const std::string& path, const B
   m_impl->stream_call(
       Impl::make("GET", m_impl->versioned("/containers/" + q(id) + "/archive?path=" + q(path))),
       sink);
+}
+
+std::optional<PathStat> Client::stat_path(const std::string& id, const std::string& path) {
+  auto connection = m_impl->open(m_impl->options.call_timeout);
+  auto response = connection->send(
+      Impl::make("GET", m_impl->versioned("/containers/" + q(id) + "/archive?path=" + q(path))));
+  if (response.status == 404) {
+    (void)detail::read_body_string(*connection, 1 << 20);
+    return std::nullopt;
+  }
+  if (response.status >= 400) {
+    throw_if_http_error(response.status, detail::read_body_string(*connection, 1 << 20));
+  }
+  std::string header = response.header("x-docker-container-path-stat");
+  connection->read_body([](const char*, std::size_t) {}); // the tar itself is not needed
+  auto text = base64_decode(header);
+  auto j = nlohmann::json::parse(text.value_or(""), nullptr, false);
+  if (!j.is_object()) {
+    throw EngineError(response.status, "the engine's stat of `" + path + "` in container `" +
+                                           id.substr(0, 12) + "` is missing or not JSON");
+  }
+  PathStat st;
+  st.name = string_field(j, "name");
+  st.link_target = string_field(j, "linkTarget");
+  if (auto it = j.find("size"); it != j.end() && it->is_number_integer()) {
+    st.size = it->get<std::int64_t>();
+  }
+  if (auto it = j.find("mode"); it != j.end() && it->is_number_unsigned()) {
+    st.mode = static_cast<std::uint32_t>(it->get<std::uint64_t>());
+  }
+  return st;
 }
 
 std::string Client::exec_create(const std::string& id, const std::vector<std::string>& cmd,

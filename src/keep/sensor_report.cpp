@@ -171,6 +171,15 @@ SensorReport parse(const json& doc, const ReportLimits& lim) {
   if (const json& v = member(doc, "denied_syscalls", present); present) {
     r.denied_syscalls = get_strings(v, "denied_syscalls", lim.max_syscalls, 64);
   }
+  if (const json& v = member(doc, "probe_syscalls", present); present) {
+    r.probe_syscalls = get_strings(v, "probe_syscalls", lim.max_syscalls, 64);
+  }
+  if (const json& v = member(doc, "syscall_args", present); present) {
+    if (!v.is_array()) {
+      fail("syscall_args", std::string("expected an array, got ") + type_name(v));
+    }
+    r.syscall_args = v;
+  }
   if (const json& v = member(doc, "warnings", present); present) {
     r.warnings = get_strings(v, "warnings", lim.max_strings, lim.max_string);
   }

@@ -49,7 +49,9 @@ struct Context {
   image::SourceImage source;
 
   // run + exercise + stop
+  std::string sensor_path;
   std::string sensor_bytes;
+  std::string probe_shell_bytes; ///< slim's static busybox, when plan.probe_shell
   std::string sidecar;
   ExercisePlan plan;
   std::vector<std::string> argv;
@@ -66,7 +68,7 @@ struct Context {
   std::uint64_t layer_bytes = 0;
 
   // seccomp
-  std::string seccomp_json;
+  std::string seccomp_json; ///< what the verify run is confined by (Docker's JSON)
   std::vector<std::string> seccomp_added;
   std::optional<seccomp::GeneratedProfile> seccomp_generated; ///< for the report
 

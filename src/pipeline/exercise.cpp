@@ -133,13 +133,30 @@ ExercisePlan plan_exercise(const BuildOptions& options,
   }
   plan.crawl = std::any_of(plan.probes.begin(), plan.probes.end(),
                            [](const probe::ProbeRequest& r) { return r.crawl; });
+  // A command that needs a shell runs through the image's /bin/sh, or slim's own when the image
+  // has none (distroless); one that does not runs directly.
+  auto through_shell = [&plan, image_has_shell](const std::string& cmd) {
+    if (image_has_shell) {
+      return std::vector<std::string>{"/bin/sh", "-c", cmd};
+    }
+    plan.probe_shell = true;
+    return std::vector<std::string>{k_probe_shell_path, "sh", "-c", cmd};
+  };
   for (const auto& cmd : options.exec_cmds) {
-    plan.execs.push_back(image_has_shell ? std::vector<std::string>{"/bin/sh", "-c", cmd}
-                                         : split_words(cmd));
+    plan.execs.push_back(image_has_shell || needs_shell(cmd) ? through_shell(cmd)
+                                                             : split_words(cmd));
     plan.exec_labels.push_back(cmd);
   }
+  plan.user_execs = plan.execs.size();
+  for (int code : options.exec_allow_exits) {
+    plan.exec_allowed_exits.push_back(code);
+  }
   if (healthcheck) {
-    plan.execs.push_back(*healthcheck);
+    auto argv = *healthcheck;
+    if (argv.size() == 3 && argv[0] == "/bin/sh" && argv[1] == "-c" && !image_has_shell) {
+      argv = through_shell(argv[2]); // CMD-SHELL in an image without a shell
+    }
+    plan.execs.push_back(argv);
     std::string label = "HEALTHCHECK";
     for (const auto& w : *healthcheck) {
       label += " " + shell_quote(w);
@@ -235,6 +252,38 @@ void wait_until(ContainerRun& target, std::chrono::seconds limit,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
+}
+
+// An --exec command that fails in the original exercised nothing (or the wrong thing): an
+// error of the profiling run, unless the user allowed that exit code. A failing HEALTHCHECK
+// is only a warning (it may need a warm-up the run did not give it).
+void check_exec(const ExercisePlan& plan, std::size_t i, const engine::ExecResult& r,
+                std::vector<std::string>& warnings) {
+  const auto& allowed = plan.exec_allowed_exits;
+  if (std::find(allowed.begin(), allowed.end(), r.exit_code) != allowed.end()) {
+    return;
+  }
+  std::string hint;
+  if (r.exit_code == 127) {
+    std::string first = plan.execs[i].empty() ? std::string() : plan.execs[i][0];
+    bool shell = plan.execs[i].size() >= 3 && plan.execs[i][plan.execs[i].size() - 2] == "-c";
+    hint = shell ? " (command not found)" : " (command not found: `" + first + "`)";
+  } else if (r.exit_code == 126) {
+    hint = " (not executable)";
+  } else if (r.exit_code > 128 && r.exit_code < 160) {
+    hint = " (killed by signal " + std::to_string(r.exit_code - 128) + ")";
+  }
+  std::string out = last_output(r.out + r.err, 5, 600);
+  std::string what = "`" + plan.exec_labels[i] + "` exited " + std::to_string(r.exit_code) +
+                     " in the original image" + hint;
+  if (i >= plan.user_execs) {
+    warnings.push_back("the image's " + what + (out.empty() ? "" : "; its output: " + out));
+    return;
+  }
+  throw Error("the --exec command " + what + "; the app was not exercised" +
+              (out.empty() ? " and it printed nothing" : "; its output: " + out) +
+              " (--exec-allow-exit " + std::to_string(r.exit_code) +
+              " accepts it if failing is what it checks)");
 }
 
 std::string dead_app_message(ContainerRun& target) {
@@ -486,7 +535,10 @@ verify::Observation exercise(engine::Client& client, ContainerRun& target, const
     }
     auto r = target.exec(argv);
     SLIM_INFO("exec {}: exit {}", plan.exec_labels[i], r.exit_code);
-    obs.execs.push_back({plan.exec_labels[i], r.exit_code, r.out});
+    if (sensor) {
+      check_exec(plan, i, r, warnings);
+    }
+    obs.execs.push_back({plan.exec_labels[i], r.exit_code, r.out + r.err});
   }
   using K = ContinueAfter::Kind;
   switch (plan.continue_after.kind) {

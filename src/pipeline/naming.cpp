@@ -100,4 +100,24 @@ std::string find_sensor(const std::string& flag_value) {
               "` (build it, or give its path with --sensor or SLIM_SENSOR)");
 }
 
+std::string find_probe_shell(const std::string& sensor_path) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("SLIM_PROBE_SHELL"); env != nullptr && *env != '\0') {
+    candidates.emplace_back(env);
+  } else {
+    candidates = {fs::path(sensor_path).parent_path() / "busybox", "/bin/busybox"};
+  }
+  for (const auto& c : candidates) {
+    if (access(c.c_str(), R_OK) == 0 && fs::is_regular_file(c)) {
+      return c.string();
+    }
+  }
+  throw Error("the image has no shell for an --exec or HEALTHCHECK command that needs one, and "
+              "slim's probe shell `" +
+              candidates.back().string() +
+              "` is missing (install Debian's busybox-static, or set SLIM_PROBE_SHELL to a "
+              "static shell)");
+}
+
 } // namespace slim::pipeline

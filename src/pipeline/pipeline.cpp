@@ -33,17 +33,10 @@ int run_build(engine::Client& client, const BuildOptions& options) {
     SLIM_INFO("keeping the temporary directory {}", ctx.tmp->path().string());
   }
   // The export is the longest pass of slim's own and does not depend on the run, so it goes on
-  // while the app is profiled; only planning --exec commands needs the image's files first
-  // (does it have a shell?). Declared after ctx: it is joined before the temp dir goes.
-  std::future<image::SourceImage> exporting;
-  bool overlap = options.exec_cmds.empty();
-  if (overlap) {
-    exporting = std::async(std::launch::async, export_source, std::cref(client), ctx.source_id,
-                           ctx.tmp->path());
-  } else {
-    pass(ctx, "export",
-         [&] { ctx.source = export_source(client, ctx.source_id, ctx.tmp->path()); });
-  }
+  // while the app is profiled (planning asks the engine whether the image has a shell, it
+  // does not wait for the export). Declared after ctx: it is joined before the temp dir goes.
+  std::future<image::SourceImage> exporting = std::async(
+      std::launch::async, export_source, std::cref(client), ctx.source_id, ctx.tmp->path());
   // When the run fails while the export still goes on, stop the export instead of waiting for
   // it (minutes for a large image): slim is ending with that error anyway. Declared after the
   // future, so this runs before the future's destructor waits for the thread.
@@ -58,10 +51,8 @@ int run_build(engine::Client& client, const BuildOptions& options) {
   } stop_export{exporting};
   prepare_run(ctx);
   run_and_exercise(ctx);
-  if (overlap) {
-    // Only the time still spent waiting for the export is counted here.
-    pass(ctx, "export", [&] { ctx.source = exporting.get(); });
-  }
+  // Only the time still spent waiting for the export is counted here.
+  pass(ctx, "export", [&] { ctx.source = exporting.get(); });
   SLIM_INFO("exported {} ({} layers, {} paths)", options.image, ctx.source.layers.size(),
             ctx.source.index.size());
   TagRollback rollback(ctx);

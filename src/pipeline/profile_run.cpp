@@ -96,10 +96,20 @@ ContainerSpec target_spec(const Context& ctx) {
                        .no_healthcheck = true};
 }
 
-} // namespace
 
-void prepare_run(Context& ctx) {
-  ctx.sensor_bytes = read_host_file(find_sensor(ctx.opt.sensor_path));
+// True when the image has a /bin/sh that leads to a regular file (asked of the created, not yet
+// started target container, so planning needs no export).
+bool image_has_shell(engine::Client& client, const ContainerRun& target) {
+  auto st = client.stat_path(target.id(), "/bin/sh");
+  for (int hops = 0; st && st->is_symlink() && hops < 8; ++hops) {
+    st = st->link_target.empty() ? std::nullopt : client.stat_path(target.id(), st->link_target);
+  }
+  return st && st->is_regular();
+}
+
+// The exercise plan, made once the target container exists: whether the image has a shell
+// decides how --exec and CMD-SHELL health checks run.
+void plan_run(Context& ctx, const ContainerRun& target) {
   const auto& cfg = ctx.inspect["Config"];
   auto ports = tcp_ports([&] {
     std::vector<std::string> p;
@@ -110,11 +120,23 @@ void prepare_run(Context& ctx) {
     }
     return p;
   }());
-  bool has_shell = ctx.source.index.resolve("/bin/sh").has_value() &&
-                   ctx.source.index.find(*ctx.source.index.resolve("/bin/sh")) != nullptr;
   ctx.plan = plan_exercise(ctx.opt, probe_requests(ctx.opt), ports,
-                           healthcheck_argv(cfg.value("Healthcheck", nlohmann::json())), has_shell);
+                           healthcheck_argv(cfg.value("Healthcheck", nlohmann::json())),
+                           image_has_shell(ctx.client, target));
   ctx.plan.sensor_exec_options = keep_cap_options(ctx.opt);
+  if (ctx.plan.probe_shell) {
+    ctx.probe_shell_bytes = read_host_file(find_probe_shell(ctx.sensor_path));
+  }
+  if (!ctx.plan.probes.empty()) {
+    ctx.sidecar = ensure_sidecar_image(ctx.client, ctx.sensor_bytes);
+  }
+}
+
+} // namespace
+
+void prepare_run(Context& ctx) {
+  ctx.sensor_path = find_sensor(ctx.opt.sensor_path);
+  ctx.sensor_bytes = read_host_file(ctx.sensor_path);
   for (const auto& cap : ctx.opt.cap_add) {
     if (sensor_only(cap)) {
       ctx.warnings.push_back("--cap-add " + cap +
@@ -122,14 +144,15 @@ void prepare_run(Context& ctx) {
                              "while it is profiled; profile such an image only if you trust it");
     }
   }
-  if (!ctx.plan.probes.empty()) {
-    ctx.sidecar = ensure_sidecar_image(ctx.client, ctx.sensor_bytes);
-  }
 }
 
 void run_and_exercise(Context& ctx) {
   ContainerRun target(ctx.client, target_spec(ctx));
+  plan_run(ctx, target);
   target.put_sensor(ctx.sensor_bytes);
+  if (ctx.plan.probe_shell) {
+    target.put_slim_file(k_probe_shell_name, ctx.probe_shell_bytes, 0755);
+  }
   pass(ctx, "run", [&] { target.start(); });
   pass(ctx, "exercise", [&] {
     ctx.original = exercise(ctx.client, target, ctx.plan, ctx.sidecar, true, ctx.warnings);

@@ -112,6 +112,7 @@ nlohmann::json to_json(const BuildReport& r) {
   j["excluded"] = std::move(excluded);
   j["syscalls"] = r.syscalls;
   j["denied_while_profiling"] = r.denied_syscalls;
+  j["probe_shell_syscalls"] = r.probe_shell_syscalls;
   j["seccomp"] = {{"profile", r.seccomp_profile}, {"added_by_runtime", r.seccomp_added_by_runtime}};
   if (r.seccomp != nullptr) {
     add_seccomp(j, *r.seccomp, r.seccomp_format);

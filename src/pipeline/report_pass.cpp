@@ -19,6 +19,7 @@ void report_pass(Context& ctx) {
   }
   r.syscalls = ctx.report.syscalls;
   r.denied_syscalls = ctx.report.denied_syscalls;
+  r.probe_shell_syscalls = ctx.report.probe_syscalls;
   r.seccomp_profile = ctx.opt.seccomp ? ctx.seccomp_path : "";
   r.seccomp_added_by_runtime = ctx.seccomp_added;
   r.seccomp = ctx.seccomp_generated ? &*ctx.seccomp_generated : nullptr;

@@ -19,6 +19,11 @@ void verify_pass(Context& ctx) {
     spec.security_opt.push_back("seccomp=" + ctx.seccomp_json);
   }
   ContainerRun run(ctx.client, spec);
+  if (ctx.plan.probe_shell) {
+    // The exec probes' shell again (the slim image, like the original, has none); only in this
+    // container, never in the image.
+    run.put_slim_file(k_probe_shell_name, ctx.probe_shell_bytes, 0755);
+  }
   run.start();
   try {
     ctx.verified = exercise(ctx.client, run, verification_plan(ctx.plan, ctx.original), ctx.sidecar,

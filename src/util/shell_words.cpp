@@ -68,4 +68,19 @@ std::string shell_quote(std::string_view word) {
   return out + "'";
 }
 
+bool needs_shell(std::string_view command) {
+  if (command.find_first_of(";&|<>()$`*?[]#~'\"\\\n\t{}!") != std::string_view::npos) {
+    return true;
+  }
+  std::string_view first = command.substr(0, command.find(' '));
+  for (std::string_view keyword : {"if", "then", "else", "elif", "fi", "for", "while", "until",
+                                   "do", "done", "case", "esac", "function", "select", "time",
+                                   "exec", "export", "set", "cd", "."}) {
+    if (first == keyword) {
+      return true;
+    }
+  }
+  return first.find('=') != std::string_view::npos; // VAR=value cmd
+}
+
 } // namespace slim

@@ -62,9 +62,23 @@ TEST(Exercise, PlanDefaults) {
   EXPECT_EQ(p.execs[0], (std::vector<std::string>{"/bin/sh", "-c", "ls /etc | wc -l"}));
   EXPECT_EQ(p.exec_labels[1], "HEALTHCHECK /check");
   EXPECT_EQ(p.continue_after.kind, ContinueAfter::Kind::exec);
-  // Without a shell the command is split into words.
+  // Without a shell: shell syntax runs through slim's own busybox sh, a plain command directly.
   p = plan_exercise(o, {}, {}, std::nullopt, false);
-  EXPECT_EQ(p.execs[0][0], "ls");
+  EXPECT_EQ(p.execs[0],
+            (std::vector<std::string>{k_probe_shell_path, "sh", "-c", "ls /etc | wc -l"}));
+  EXPECT_TRUE(p.probe_shell);
+  o.exec_cmds = {"ls /etc"};
+  p = plan_exercise(o, {}, {}, std::nullopt, false);
+  EXPECT_EQ(p.execs[0], (std::vector<std::string>{"ls", "/etc"}));
+  EXPECT_FALSE(p.probe_shell);
+  EXPECT_EQ(p.user_execs, 1u);
+  // A CMD-SHELL health check in an image without a shell: the same probe shell.
+  p = plan_exercise(o, {}, {}, std::vector<std::string>{"/bin/sh", "-c", "check || exit 1"},
+                    false);
+  ASSERT_EQ(p.execs.size(), 2u);
+  EXPECT_EQ(p.execs[1][0], k_probe_shell_path);
+  EXPECT_TRUE(p.probe_shell);
+  o.exec_cmds = {"ls /etc | wc -l"};
   // Probe requests without a port go to every port; none available is an error.
   o.exec_cmds.clear();
   p = plan_exercise(o, {probe::ProbeRequest{.method = "POST", .path = "/api", .port = 0}}, {80, 81},

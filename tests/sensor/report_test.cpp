@@ -3,6 +3,7 @@
 #include "sensor/report.hpp"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -152,4 +153,52 @@ TEST(SensorJson, EscapesAndChecksUtf8) {
   EXPECT_FALSE(is_utf8("\xc0\xaf")); // overlong
   EXPECT_EQ(json_number(12.5), "12.5");
   EXPECT_EQ(json_number(3.0), "3");
+}
+
+TEST(SensorRecording, ArgumentValuesAndProbeToolCallsTravelAndAreBounded) {
+  Recording rec;
+  rec.add_arg_value(SYS_socket, 2);
+  rec.add_arg_value(SYS_socket, 10);
+  rec.add_arg_value(SYS_socket, 2);
+  rec.add_probe_syscall(SYS_wait4);
+  for (std::uint64_t v = 0; v < 200; ++v) {
+    rec.add_arg_value(SYS_prctl, v);
+  }
+  EXPECT_EQ(rec.arg_values().at(SYS_socket), (std::set<std::uint64_t>{2, 10}));
+  // One more than kept marks "too many values to filter on".
+  EXPECT_EQ(rec.arg_values().at(SYS_prctl).size(), k_max_arg_values + 1);
+  Recording back;
+  ASSERT_TRUE(decode_recording(encode_recording(rec), Source::exec, back));
+  EXPECT_EQ(back.arg_values().at(SYS_socket), (std::set<std::uint64_t>{2, 10}));
+  EXPECT_EQ(back.probe_syscalls(), (std::vector<long>{SYS_wait4}));
+  EXPECT_TRUE(back.syscalls().empty()) << "a probe tool's call is not the app's";
+  Recording bad;
+  EXPECT_FALSE(decode_recording("A 0 1\n", Source::exec, bad)) << "read takes no argument rule";
+  EXPECT_EQ(arg_index(SYS_socket), 0);
+  EXPECT_EQ(arg_index(SYS_read), -1);
+}
+
+TEST(SensorReport, ListsArgumentValuesWhenTracedAndProbeOnlyCalls) {
+  Recording rec;
+  rec.add_syscall(SYS_socket);
+  rec.add_syscall(SYS_read);
+  rec.add_arg_value(SYS_socket, 2);
+  rec.add_probe_syscall(SYS_read);  // also the app's: not "probe only"
+  rec.add_probe_syscall(SYS_wait4); // only the probe shell's
+  auto namer = [](long nr) {
+    return nr == SYS_socket ? std::string("socket")
+           : nr == SYS_read ? std::string("read")
+           : nr == SYS_wait4 ? std::string("wait4")
+                             : std::string();
+  };
+  auto info = sample_info();
+  auto untraced = nlohmann::json::parse(render_report(rec, info, namer));
+  EXPECT_FALSE(untraced.contains("syscall_args")) << "no tracer: no claim about arguments";
+  EXPECT_EQ(untraced["probe_syscalls"], (nlohmann::json{"wait4"}));
+  info.args_recorded = true;
+  auto doc = nlohmann::json::parse(render_report(rec, info, namer));
+  ASSERT_EQ(doc["syscall_args"].size(), 1U);
+  EXPECT_EQ(doc["syscall_args"][0]["name"], "socket");
+  EXPECT_EQ(doc["syscall_args"][0]["index"], 0);
+  EXPECT_EQ(doc["syscall_args"][0]["values"], (nlohmann::json{2}));
 }

@@ -139,3 +139,24 @@ TEST(Base64, RoundTripsEveryLengthAndByte) {
 
 } // namespace
 } // namespace slim
+
+#include "slim/util/shell_words.hpp"
+
+namespace slim {
+namespace {
+
+TEST(ShellWords, NeedsShellForSyntaxNotForPlainCommands) {
+  for (const char* plain : {"wget -qO- http://127.0.0.1:8000/", "python3 /app/check.py --fast",
+                            "redis-cli ping", "/usr/bin/true"}) {
+    EXPECT_FALSE(needs_shell(plain)) << plain;
+  }
+  for (const char* shell :
+       {"i=0; while [ $i -lt 30 ]; do i=$((i+1)); done", "a && b", "a | b", "a > /tmp/x",
+        "echo \"x y\"", "ls *.py", "FOO=1 app", "if true; then x; fi", "cd /app", "echo ~",
+        "a\nb", "(a)", "echo `id`"}) {
+    EXPECT_TRUE(needs_shell(shell)) << shell;
+  }
+}
+
+} // namespace
+} // namespace slim

@@ -92,6 +92,19 @@ struct ExecOptions {
   bool attach_stdin = false;    ///< hijacked stdin (exec_start's `in` source is sent)
 };
 
+/// A path's stat as the engine's archive endpoint reports it.
+struct PathStat {
+  std::string name;
+  std::int64_t size = 0;
+  std::uint32_t mode = 0;  ///< Go's os.FileMode bits (type bits high, permissions low)
+  std::string link_target; ///< for symlinks: where it leads, absolute, resolved by the engine
+  bool is_dir() const noexcept { return (mode & (1u << 31)) != 0; }
+  bool is_symlink() const noexcept { return (mode & (1u << 27)) != 0; }
+  /// No type bit set (Go: dir, append, exclusive, temporary, symlink, device, pipe, socket,
+  /// setuid..., char device, irregular share the high bits).
+  bool is_regular() const noexcept { return (mode & 0x8F280000u) == 0 && !is_dir(); }
+};
+
 struct ExecResult {
   int exit_code = -1;
   std::string out; ///< everything the command wrote to stdout
@@ -154,6 +167,11 @@ public:
   void put_archive(const std::string& id, const std::string& dir, const ByteSource& tar);
   /// GET /containers/{id}/archive?path=path: streams a tar of `path` into `sink`.
   void get_archive(const std::string& id, const std::string& path, const ByteSink& sink);
+  /// What the engine says about `path` in the container (its X-Docker-Container-Path-Stat: the
+  /// path itself, not followed; `link_target` is the symlink's target resolved to an absolute
+  /// path), or nullopt when there is no such path. Works on created, stopped and running
+  /// containers.
+  std::optional<PathStat> stat_path(const std::string& id, const std::string& path);
 
   // -- exec
   /// POST /containers/{id}/exec; returns the exec ID.

@@ -6,14 +6,19 @@
 //   {"version":1, "arch":"x86_64", "sensor":{"version":"0.1.0","mode":"both"},
 //    "target":{"argv":[...], "user":"uid:gid", "exit_status":0|null},
 //    "files":[{"path":"/usr/bin/python3","ops":["exec","open","read"],"from_exec":false}, ...],
-//    "syscalls":["brk","read",...], "denied_syscalls":["mount",...], "warnings":["..."]}
-// `denied_syscalls` (calls the app attempted that the sensor's seccomp policy refused) is
-// optional (older sensors). Unknown fields are ignored; unknown op names are ignored with a
+//    "syscalls":["brk","read",...], "denied_syscalls":["mount",...],
+//    "probe_syscalls":["wait4",...], "syscall_args":[{"name":"socket","index":0,"values":[2]}],
+//    "warnings":["..."]}
+// `denied_syscalls` (calls the app attempted that the sensor's seccomp policy refused),
+// `probe_syscalls` (calls only the probe shell under /.slim made: not the app's) and
+// `syscall_args` (the argument values of the calls the profile filters; absent when the
+// sensor did not trace) are optional (older sensors). Unknown fields are ignored; unknown op names are ignored with a
 // warning (newer sensors).
 
 #include "slim/util/error.hpp"
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,6 +65,9 @@ struct SensorReport {
   std::vector<ReportFile> files;
   std::vector<std::string> syscalls;
   std::vector<std::string> denied_syscalls; ///< refused while profiling: not in `syscalls`
+  std::vector<std::string> probe_syscalls;  ///< only the probe shell made them: not in `syscalls`
+  /// `syscall_args` as sent (an array; its entries are checked by seccomp::parse_syscall_args).
+  std::optional<nlohmann::json> syscall_args;
   std::vector<std::string> warnings;        ///< the sensor's, then the parser's own
 };
 

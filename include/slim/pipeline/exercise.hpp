@@ -15,6 +15,10 @@
 
 namespace slim::pipeline {
 
+/// Where slim's own shell for exec probes lives in containers of images without /bin/sh.
+inline constexpr const char* k_probe_shell_name = "busybox";
+inline constexpr const char* k_probe_shell_path = "/.slim/busybox";
+
 /// Ports that speak well-known protocols other than HTTP (databases, caches, brokers, mail,
 /// ssh): their default probe only connects, so no HTTP request lands in their logs.
 /// --http-probe-ports naming one of them sends HTTP anyway.
@@ -32,6 +36,13 @@ struct ExercisePlan {
   /// Commands to run inside, as argv (already wrapped in `/bin/sh -c` when the image has a shell).
   std::vector<std::vector<std::string>> execs;
   std::vector<std::string> exec_labels; ///< how each exec is named in messages and the report
+  /// How many of `execs` are --exec commands (the HEALTHCHECK, if any, comes after them).
+  std::size_t user_execs = 0;
+  /// Exit codes an --exec command may end with in the original (--exec-allow-exit; 0 always).
+  std::vector<int> exec_allowed_exits = {0};
+  /// Some exec needs a shell the image lacks: slim's static busybox goes in as
+  /// k_probe_shell_path (profiling and verification runs only; never kept).
+  bool probe_shell = false;
   std::vector<std::string> sensor_exec_options; ///< between `sensor exec` and `--` (--keep-cap)
   ContinueAfter continue_after;                 ///< never `automatic` here
   int probe_retries = 60;

@@ -30,4 +30,9 @@ app_argv(const std::optional<std::vector<std::string>>& image_entrypoint,
 /// (`slim-sensor`, `../sensor/sensor` in a build tree, `../lib/slim/sensor` when installed).
 std::string find_sensor(const std::string& flag_value);
 
+/// The host path of the static shell slim brings for exec probes in images without one:
+/// SLIM_PROBE_SHELL, else `busybox` beside the sensor, else Debian busybox-static's
+/// /bin/busybox. Throws slim::Error when none is there.
+std::string find_probe_shell(const std::string& sensor_path);
+
 } // namespace slim::pipeline

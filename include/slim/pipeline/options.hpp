@@ -50,6 +50,7 @@ struct BuildOptions {
   int http_crawl_max_pages = 1000;
   int http_crawl_seconds = 60;        ///< the crawl's time bound
   std::vector<std::string> exec_cmds; ///< --exec
+  std::vector<int> exec_allow_exits;  ///< --exec-allow-exit: more exit codes an --exec may end with
   ContinueAfter continue_after;
   bool show_clogs = false;
   int stop_timeout = 10;          ///< --stop-timeout: seconds between the stop signal and SIGKILL

@@ -33,7 +33,9 @@ struct BuildReport {
 
   std::vector<std::string> syscalls;        ///< as the sensor saw them
   std::vector<std::string> denied_syscalls; ///< refused while profiling (not in the profile)
-  std::string seccomp_profile;              ///< path of the written profile ("" = none)
+  /// Calls only the probe shell slim brought made (not the app's: not in the profile).
+  std::vector<std::string> probe_shell_syscalls;
+  std::string seccomp_profile;                       ///< path of the written profile ("" = none)
   std::vector<std::string> seccomp_added_by_runtime; ///< names the runtime list added
 
   /// The written profile (nullptr: none): its settings, what came from the baseline, the
@@ -55,11 +57,11 @@ struct BuildReport {
 
 /// The report as JSON: {"version", "slim_version", "source", "result", "ratio", "kept",
 /// "paths" [{"path","reason","detail","why"[,"type","size"]}], "excluded", "syscalls",
-/// ["syscall_args"], "denied_while_profiling", "seccomp", "probes", "differences", "drift",
-/// "timings", "warnings"}. "seccomp" is {"profile", "added_by_runtime"} plus, with a profile,
-/// "format", "default_action", "baseline", "architectures", "from_baseline", "enosys",
-/// "arg_filters" [{"name","index","op"[,"mask"],"values"}], "rules", "names", "bpf_bytes".
-/// Deterministic for equal input.
+/// ["syscall_args"], "denied_while_profiling", "probe_shell_syscalls", "seccomp", "probes",
+/// "differences", "drift", "timings", "warnings"}. "seccomp" is {"profile", "added_by_runtime"}
+/// plus, with a profile, "format", "default_action", "baseline", "architectures", "from_baseline",
+/// "enosys", "arg_filters" [{"name","index","op"[,"mask"],"values"}], "rules", "names",
+/// "bpf_bytes". Deterministic for equal input.
 nlohmann::json to_json(const BuildReport& report);
 
 } // namespace slim::pipeline
