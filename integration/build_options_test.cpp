@@ -2,11 +2,14 @@
 // tools the app never ran (and what they need), --continue-after signal and enter end the run
 // when the user says so, not before.
 #include "support/process.hpp"
-#include "support/support.hpp"
+#include "support/served.hpp"
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <unistd.h>
 
 namespace slim::it {
@@ -113,6 +116,35 @@ TEST_F(BuildOptions, AllowAppFailureBuildsFromARunThatExitsNonZero) {
   auto r = run_result("/usr/bin/sh", "-c 'echo usage: tool FILE; exit 1'");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(r.out, "usage: tool FILE\n");
+}
+
+// DockerSlim's everyday spellings: --target for the image, --continue-after N seconds,
+// --http-probe=false and --http-crawl=false (flags take one value each, so a list option
+// before the image does not swallow it).
+TEST_F(BuildOptions, DockerSlimSpellingsWork) {
+  auto r = run_command(slim_binary() + " profile --log-level warn --report " +
+                       (m_dir / "p.json").string() + " --seccomp-profile " +
+                       (m_dir / "s.json").string() +
+                       " --http-probe=false --http-crawl=false --continue-after 2 --target "
+                       "slim-fixture/nginx:latest");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto report = nlohmann::json::parse(read_text(m_dir / "p.json"));
+  EXPECT_TRUE(report["probes"]["original"]["probes"].empty()) << "no HTTP probe was sent";
+  double exercised = 0;
+  for (const auto& t : report["timings"]) {
+    if (t.value("pass", "") == "exercise") {
+      exercised = t.value("seconds", 0.0);
+    }
+  }
+  EXPECT_GE(exercised, 1.9) << "--continue-after 2 waited two seconds";
+  auto both = run_command(slim_binary() + " profile --target slim-fixture/nginx:latest "
+                                          "slim-fixture/nginx:latest");
+  EXPECT_NE(both.exit_code, 0) << "the image given twice is refused";
+  auto list = run_command(slim_binary() + " profile --log-level warn --report " +
+                          (m_dir / "p2.json").string() + " --seccomp-profile " +
+                          (m_dir / "s2.json").string() +
+                          " --http-probe-ports 80 slim-fixture/nginx:latest");
+  EXPECT_EQ(list.exit_code, 0) << list.err;
 }
 
 } // namespace

@@ -1,7 +1,7 @@
 // `slim build` end to end on the fixture images (integration/fixtures/*): each result passes
 // the fixture's own functional check run without slim, under the generated seccomp profile,
 // and is much smaller. Sizes are printed.
-#include "support/support.hpp"
+#include "support/served.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -11,13 +11,6 @@
 
 namespace slim::it {
 namespace {
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 struct Built {
   CommandResult run;

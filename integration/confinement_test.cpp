@@ -3,7 +3,7 @@
 // namespaces, keyrings, BPF, taking over the sensor, and checks setuid and file capabilities;
 // every result is compared with a plain `docker run` of the same image, not hard-coded. First
 // through `slim profile` (the controller's container), then the sensor's fallbacks directly.
-#include "support/support.hpp"
+#include "support/served.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -20,13 +20,6 @@ using nlohmann::json;
 
 const char* k_hostile = "slim-fixture/hostile:latest";
 const char* k_script = "python3 /usr/local/bin/hostile.py";
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // What one run of hostile.py printed: STATUS lines (Cap*, NoNewPrivs, Seccomp) and RESULT
 // verdicts ("refused" or "ALLOWED").

@@ -3,9 +3,7 @@
 // never in the profile), an --exec that fails in the original is an error and no image; the
 // profile allows harmless calls on pages the probes missed, refuses socket families it never
 // saw, and can be written in log mode, as an SPO manifest, and merged.
-#include "support/support.hpp"
-
-#include "slim/util/base64.hpp"
+#include "support/served.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -16,13 +14,6 @@
 
 namespace slim::it {
 namespace {
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // A shell-syntax probe for a service on PORT: wait until WAIT_PATH answers, then fetch PATHS.
 std::string wait_and_fetch(int port, const std::vector<std::string>& paths,
@@ -45,22 +36,11 @@ struct Built {
 
 class ExecProbe : public ::testing::Test {
 protected:
-  void SetUp() override {
-    m_dir = std::filesystem::temp_directory_path() /
-            ("slim-it-exec-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(m_dir);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(m_dir, ec);
-  }
-
   // `slim build ARGS slim-fixture/NAME:latest`, args already shell-quoted, in a private dir.
   Built build(const std::string& fixture, const std::string& args) {
     Built b;
     b.tag = "slim-it/" + fixture + ":exec";
-    b.run = run_command("cd " + m_dir.string() + " && " + slim_binary() +
+    b.run = run_command("cd " + m_dir.path().string() + " && " + slim_binary() +
                             " build --log-level warn --tag " + b.tag + " --seccomp-profile " +
                             profile_path().string() + " " + args + " slim-fixture/" + fixture +
                             ":latest",
@@ -73,40 +53,18 @@ protected:
   }
   std::filesystem::path profile_path() const { return m_dir / "profile.json"; }
 
-  // GET from outside: the image under the profile, a python3 client in its network namespace.
-  std::vector<std::pair<int, std::string>> serve_and_get(const std::string& image,
-                                                         const std::filesystem::path& profile,
-                                                         int port,
-                                                         const std::vector<std::string>& paths) {
-    auto started = run_command("docker run -d --network none --label io.slim.owner=test "
-                               "--security-opt seccomp=" +
-                               profile.string() + " " + image);
-    EXPECT_EQ(started.exit_code, 0) << started.err;
-    std::string id = started.out.substr(0, started.out.find('\n'));
-    std::vector<std::pair<int, std::string>> out;
+  // GET each of `paths` from outside: the image under the profile, as its clients see it.
+  std::vector<HttpAnswer> serve_and_get(const std::string& image, int port,
+                                        const std::vector<std::string>& paths) {
+    ServedImage served(image, profile_path());
+    std::vector<HttpAnswer> out;
     for (const auto& path : paths) {
-      std::string script =
-          "import base64,json,time,urllib.request,urllib.error\n"
-          "for i in range(80):\n"
-          "  try:\n"
-          "    r=urllib.request.urlopen('http://127.0.0.1:" +
-          std::to_string(port) + path +
-          "',timeout=10); s,b=r.status,r.read(); break\n"
-          "  except urllib.error.HTTPError as e: s,b=e.code,e.read(); break\n"
-          "  except Exception: s,b=0,b''; time.sleep(0.25)\n"
-          "print(json.dumps({'status':s,'body':base64.b64encode(b).decode()}))\n";
-      auto r = run_command("docker run --rm --network container:" + id +
-                           " --label io.slim.owner=test slim-fixture/sensor-tools python3 -c \"" +
-                           script + "\"");
-      auto j = nlohmann::json::parse(r.out.empty() ? "{}" : r.out, nullptr, false);
-      out.emplace_back(j.is_object() ? j.value("status", 0) : 0,
-                       j.is_object() ? base64_decode(j.value("body", "")).value_or("") : "");
+      out.push_back(served.get(port, path));
     }
-    run_command("docker rm -f " + id);
     return out;
   }
 
-  std::filesystem::path m_dir;
+  TestDir m_dir{"slim-it-exec"};
 };
 
 std::set<std::string> names(const nlohmann::json& arr) {
@@ -149,14 +107,15 @@ TEST_F(ExecProbe, ShellSyntaxProbeExercisesAPythonServiceWithoutAShell) {
   auto client = connect_client();
   ImageGuard guard(client, "slim-it/noshell-py:exec");
   auto b = build("noshell-py",
-                 "--exec '" + wait_and_fetch(8000, {"/health", "/normalize?v=1.5&v=2.5"}, "/health") + "'");
+                 "--exec '" +
+                     wait_and_fetch(8000, {"/health", "/normalize?v=1.5&v=2.5"}, "/health") + "'");
   ASSERT_EQ(b.run.exit_code, 0) << b.run.out << b.run.err;
   expect_no_probe_shell_calls_in_the_profile(b);
-  auto got = serve_and_get(b.tag, profile_path(), 8000, {"/normalize?v=1&v=3"});
-  EXPECT_EQ(got[0].first, 200);
-  EXPECT_EQ(got[0].second, "{\"mean\": \"2\", \"n\": 2}");
-  auto shell = run_command("docker run --rm --network none --entrypoint /.slim/busybox " + b.tag +
-                           " true");
+  auto got = serve_and_get(b.tag, 8000, {"/normalize?v=1&v=3"});
+  EXPECT_EQ(got[0].status, 200);
+  EXPECT_EQ(got[0].body, "{\"mean\": \"2\", \"n\": 2}");
+  auto shell =
+      run_command("docker run --rm --network none --entrypoint /.slim/busybox " + b.tag + " true");
   EXPECT_NE(shell.exit_code, 0) << "the probe shell is not in the image";
 }
 
@@ -166,10 +125,10 @@ TEST_F(ExecProbe, ShellSyntaxProbeExercisesACompiledServerWithoutAShell) {
   auto b = build("cserver", "--exec '" + wait_and_fetch(8090, {"/whoami"}) + "'");
   ASSERT_EQ(b.run.exit_code, 0) << b.run.out << b.run.err;
   expect_no_probe_shell_calls_in_the_profile(b);
-  auto got = serve_and_get(b.tag, profile_path(), 8090, {"/", "/whoami"});
-  EXPECT_EQ(got[0].first, 200);
-  EXPECT_EQ(got[1].first, 200);
-  EXPECT_EQ(got[1].second.rfind("uid=0 euid=0", 0), 0u) << got[1].second;
+  auto got = serve_and_get(b.tag, 8090, {"/", "/whoami"});
+  EXPECT_EQ(got[0].status, 200);
+  EXPECT_EQ(got[1].status, 200);
+  EXPECT_EQ(got[1].body.rfind("uid=0 euid=0", 0), 0u) << got[1].body;
 }
 
 TEST_F(ExecProbe, AProbeThatFailsInTheOriginalIsAnErrorAndNoImage) {
@@ -202,11 +161,11 @@ TEST_F(ExecProbe, UnprobedPagesGetHarmlessCallsButNoNewSocketFamily) {
   ImageGuard guard(client, "slim-it/cserver:exec");
   auto b = build("cserver", "");
   ASSERT_EQ(b.run.exit_code, 0) << b.run.out << b.run.err;
-  auto got = serve_and_get(b.tag, profile_path(), 8090, {"/", "/whoami", "/raw"});
-  EXPECT_EQ(got[0].first, 200);
-  EXPECT_EQ(got[1].first, 200) << got[1].second; // getuid, uname, getcwd: the baseline
-  EXPECT_EQ(got[2].first, 500);
-  EXPECT_EQ(got[2].second, "socket(AF_PACKET): Operation not permitted\n");
+  auto got = serve_and_get(b.tag, 8090, {"/", "/whoami", "/raw"});
+  EXPECT_EQ(got[0].status, 200);
+  EXPECT_EQ(got[1].status, 200) << got[1].body; // getuid, uname, getcwd: the baseline
+  EXPECT_EQ(got[2].status, 500);
+  EXPECT_EQ(got[2].body, "socket(AF_PACKET): Operation not permitted\n");
   bool socket_filtered = false;
   for (const auto& f : b.report["seccomp"]["arg_filters"]) {
     socket_filtered = socket_filtered || f.value("name", "") == "socket";
@@ -218,8 +177,8 @@ TEST_F(ExecProbe, UnprobedPagesGetHarmlessCallsButNoNewSocketFamily) {
   // The strict list of before: the same page fails on a call the probes never saw.
   auto strict = build("cserver", "--seccomp-baseline none");
   ASSERT_EQ(strict.run.exit_code, 0) << strict.run.err;
-  auto before = serve_and_get(strict.tag, profile_path(), 8090, {"/whoami"});
-  EXPECT_EQ(before[0].first, 500) << before[0].second;
+  auto before = serve_and_get(strict.tag, 8090, {"/whoami"});
+  EXPECT_EQ(before[0].status, 500) << before[0].body;
   std::printf("[ profile  ] cserver --seccomp-baseline none: %d rule(s), %d name(s)\n",
               strict.report["seccomp"].value("rules", 0),
               strict.report["seccomp"].value("names", 0));
@@ -231,8 +190,8 @@ TEST_F(ExecProbe, LogModeProfileStartsAndAllowsWhatItWouldRefuse) {
   auto b = build("cserver", "--seccomp-action log --seccomp-baseline none");
   ASSERT_EQ(b.run.exit_code, 0) << b.run.out << b.run.err;
   EXPECT_EQ(b.profile.value("defaultAction", ""), "SCMP_ACT_LOG");
-  auto got = serve_and_get(b.tag, profile_path(), 8090, {"/whoami"});
-  EXPECT_EQ(got[0].first, 200) << "logged, not refused";
+  auto got = serve_and_get(b.tag, 8090, {"/whoami"});
+  EXPECT_EQ(got[0].status, 200) << "logged, not refused";
 }
 
 TEST_F(ExecProbe, KubernetesFormatAndMergeOfTwoRuns) {
@@ -241,8 +200,7 @@ TEST_F(ExecProbe, KubernetesFormatAndMergeOfTwoRuns) {
   auto spo = build("cserver", "--seccomp-format kubernetes");
   ASSERT_EQ(spo.run.exit_code, 0) << spo.run.err;
   auto yaml = read_text(profile_path());
-  EXPECT_NE(yaml.find("apiVersion: security-profiles-operator.x-k8s.io/v1beta1"),
-            std::string::npos)
+  EXPECT_NE(yaml.find("apiVersion: security-profiles-operator.x-k8s.io/v1beta1"), std::string::npos)
       << yaml;
   EXPECT_NE(yaml.find("kind: SeccompProfile"), std::string::npos);
   EXPECT_NE(yaml.find("defaultAction: SCMP_ACT_ERRNO"), std::string::npos);

@@ -3,25 +3,15 @@
 // runs, a CGI page reachable only by a link). Each result is checked from outside, as clients
 // see it, against the original; negative controls must still fail the verification (exit 2)
 // and name what broke. The crawl's probe counts and the tolerated drift are printed.
-#include "slim/util/base64.hpp"
-#include "support/support.hpp"
+#include "support/served.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 namespace slim::it {
 namespace {
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 struct Built {
   CommandResult run;
@@ -30,80 +20,15 @@ struct Built {
   std::string tag;
 };
 
-struct Answer {
-  int status = 0;
-  std::string body;
-};
-
-// A container of IMAGE under PROFILE (network none), removed at the end of the scope.
-class Served {
-public:
-  Served(const std::string& image, const std::filesystem::path& profile) {
-    auto r = run_command("docker run -d --network none --label io.slim.owner=test "
-                         "--security-opt seccomp=" +
-                         profile.string() + " " + image);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    m_id = r.out.substr(0, r.out.find('\n'));
-  }
-  ~Served() { run_command("docker rm -f " + m_id); }
-  Served(const Served&) = delete;
-  Served& operator=(const Served&) = delete;
-  const std::string& id() const { return m_id; }
-
-  // GET http://127.0.0.1:PORT/PATH from a client container in this one's network namespace
-  // (python3 of the sensor-tools fixture), waiting up to 20 s for the port.
-  Answer get(int port, const std::string& path) const {
-    std::string script = "import base64,json,time,urllib.request,urllib.error\n"
-                         "for i in range(80):\n"
-                         "  try:\n"
-                         "    r=urllib.request.urlopen('http://127.0.0.1:" +
-                         std::to_string(port) + path +
-                         "',timeout=10); s,b=r.status,r.read(); break\n"
-                         "  except urllib.error.HTTPError as e: s,b=e.code,e.read(); break\n"
-                         "  except Exception: s,b=0,b''; time.sleep(0.25)\n"
-                         "print(json.dumps({'status':s,'body':base64.b64encode(b).decode()}))\n";
-    auto r = run_command("docker run --rm --network container:" + m_id +
-                         " --label io.slim.owner=test slim-fixture/sensor-tools python3 -c \"" +
-                         script + "\"");
-    auto j = nlohmann::json::parse(r.out.empty() ? "{}" : r.out, nullptr, false);
-    Answer a;
-    if (j.is_object()) {
-      a.status = j.value("status", 0);
-      a.body = base64_decode(j.value("body", "")).value_or("");
-    }
-    return a;
-  }
-
-  // Runs `cmd` (argv after the image) in a container of `image` that shares this one's network.
-  CommandResult client(const std::string& image, const std::string& cmd) const {
-    return run_command("docker run --rm --network container:" + m_id +
-                       " --label io.slim.owner=test " + image + " " + cmd);
-  }
-
-private:
-  std::string m_id;
-};
-
 class FirstRun : public ::testing::Test {
 protected:
-  void SetUp() override {
-    m_dir = std::filesystem::temp_directory_path() /
-            ("slim-it-first-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(m_dir);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(m_dir, ec);
-  }
-
   // `slim build slim-fixture/NAME:latest` run in a private directory, so the report and the
   // profile land at their default paths: no flags but `flags`.
   Built build(const std::string& fixture, const std::string& flags = "") {
     Built b;
     b.tag = "slim-fixture/" + fixture + ".slim:latest";
     b.profile = m_dir / (fixture + "-seccomp.json");
-    b.run = run_command("cd " + m_dir.string() + " && " + slim_binary() + " build " + flags +
+    b.run = run_command("cd " + m_dir.path().string() + " && " + slim_binary() + " build " + flags +
                             " slim-fixture/" + fixture + ":latest",
                         std::chrono::seconds(600));
     auto text = read_text(m_dir / "slim.report.json");
@@ -111,7 +36,7 @@ protected:
     return b;
   }
 
-  std::filesystem::path m_dir;
+  TestDir m_dir{"slim-it-first"};
 };
 
 // The probes of the original run by source ("default", "user", "crawl") and their paths.
@@ -161,8 +86,8 @@ TEST_F(FirstRun, StaticSiteWithOnlyLinkedAssetsIsCrawledAndWorks) {
   EXPECT_FALSE(kept(b.report, "/srv/www/img/unlinked.png"));
   EXPECT_TRUE(kept(b.report, "/srv/www/img/logo@2x.png"));
 
-  Served original("slim-fixture/site:latest", b.profile);
-  Served slim(b.tag, b.profile);
+  ServedImage original("slim-fixture/site:latest", b.profile);
+  ServedImage slim(b.tag, b.profile);
   for (const char* path :
        {"/", "/css/site.css", "/css/print.css", "/img/bg.png", "/js/app.js", "/img/logo.png",
         "/img/logo@2x.png", "/favicon.ico", "/about/", "/img/team.jpg", "/news.html"}) {
@@ -189,7 +114,7 @@ TEST_F(FirstRun, PagesThatChangeOnEveryRunVerifyAndTheDriftIsNamed) {
   EXPECT_FALSE(b.report["drift"].empty()) << b.report["drift"].dump();
   EXPECT_TRUE(b.report["differences"].empty()) << b.report["differences"].dump();
 
-  Served slim(b.tag, b.profile);
+  ServedImage slim(b.tag, b.profile);
   auto page = slim.get(8000, "/");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("A dynamic page"), std::string::npos) << page.body;
@@ -211,7 +136,7 @@ TEST_F(FirstRun, ServiceThatIsNotHttpIsConnectedToAndWorks) {
   EXPECT_EQ(probes[0].value("url", ""), "tcp://127.0.0.1:6379");
   EXPECT_EQ(probes[0].value("connected", false), true);
 
-  Served slim(b.tag, b.profile);
+  ServedImage slim(b.tag, b.profile);
   auto ping = slim.client("slim-fixture/redis:latest",
                           "sh -c 'for i in $(seq 40); do redis-cli ping && break; sleep 0.25; "
                           "done; redis-cli set k v; redis-cli get k'");
@@ -246,7 +171,7 @@ TEST_F(FirstRun, CgiPageReachableOnlyByALinkWorks) {
   ASSERT_EQ(b.run.exit_code, 0) << b.run.out << b.run.err;
   print_summary("cgi", b);
   EXPECT_EQ(probe_urls(b.report, "crawl").count("http://127.0.0.1:8080/cgi-bin/filetype.cgi"), 1u);
-  Served slim(b.tag, b.profile);
+  ServedImage slim(b.tag, b.profile);
   auto cgi = slim.get(8080, "/cgi-bin/filetype.cgi");
   EXPECT_EQ(cgi.status, 200);
   EXPECT_EQ(cgi.body, "index.html: text/html\n");

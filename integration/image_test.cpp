@@ -1,15 +1,13 @@
 // slim squash and slim xray against the real engine, on the multi-layer fixture
 // (integration/fixtures/layered): one layer out, same files, same output, xray agrees with
 // image inspect.
-#include "support/support.hpp"
-
 #include "slim/util/sha256.hpp"
 #include "slim/util/temp_dir.hpp"
+#include "support/support.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -32,7 +30,8 @@ CommandResult slim(const std::string& args) {
 }
 
 void ensure_fixture() {
-  if (run_command(std::string("docker image inspect ") + k_layered + " >/dev/null 2>&1").exit_code == 0) {
+  if (run_command(std::string("docker image inspect ") + k_layered + " >/dev/null 2>&1")
+          .exit_code == 0) {
     return;
   }
   auto r = run_command(shell_quote(source_dir() + "/scripts/fixtures.sh") + " layered",
@@ -63,7 +62,8 @@ std::map<std::string, Seen> exported_tree(engine::Client& client, const std::str
   auto r = run_command("docker export -o " + shell_quote(tar.string()) + " " + c.id());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::map<std::string, Seen> out;
-  std::unique_ptr<struct archive, int (*)(struct archive*)> a(archive_read_new(), archive_read_free);
+  std::unique_ptr<struct archive, int (*)(struct archive*)> a(archive_read_new(),
+                                                              archive_read_free);
   archive_read_support_format_tar(a.get());
   EXPECT_EQ(archive_read_open_filename(a.get(), tar.c_str(), 1 << 20), ARCHIVE_OK);
   struct archive_entry* e = nullptr;

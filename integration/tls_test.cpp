@@ -6,9 +6,9 @@
 #include "support/support.hpp"
 
 #include <array>
+#include <fcntl.h>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>

@@ -25,9 +25,17 @@ void add_run_options(CLI::App* cmd, pipeline::BuildOptions& o, std::string& cont
       ->capture_default_str();
   cmd->add_option("--seccomp-profile", o.seccomp_path,
                   "where to write the seccomp profile (default: REPO-seccomp.json)");
-  cmd->add_flag("--http-probe", probe_on,
-                "probe the app over HTTP (default when the image exposes ports)");
-  cmd->add_flag("--no-http-probe", probe_off, "do not probe the app over HTTP");
+  // One callback for all spellings: --http-probe, --no-http-probe, --http-probe=false (CLI11
+  // sums them: positive on, negative off, zero when both were given).
+  cmd->add_flag_function(
+         "--http-probe,!--no-http-probe",
+         [&probe_on, &probe_off](std::int64_t n) {
+           probe_on = n >= 0;
+           probe_off = n <= 0;
+         },
+         "probe the app over HTTP (default when the image exposes ports); --http-probe=false "
+         "or --no-http-probe does not")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--http-probe-cmd", o.http_probe_cmds,
                   "a probe request: 'METHOD /path' (repeatable); runs against every probe port");
   cmd->add_option("--http-probe-cmd-file", o.http_probe_cmd_file,
@@ -63,7 +71,8 @@ void add_run_options(CLI::App* cmd, pipeline::BuildOptions& o, std::string& cont
                   "(repeatable; for probes that check a failure)");
   cmd->add_option("--continue-after", continue_after,
                   "when to end the run: probe, exec, exit, timeout:N (or N seconds), signal or "
-                  "enter (default: probe when there are ports, else exit)");
+                  "enter (default: probe when probing, exec with --exec, 10 s for a server that is "
+                  "not probed, else exit)");
   cmd->add_flag("--show-clogs", o.show_clogs, "show the app's output after the run");
   cmd->add_option("--stop-timeout", o.stop_timeout,
                   "seconds the app gets to stop after the stop signal before SIGKILL (default 10)")

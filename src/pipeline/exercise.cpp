@@ -122,7 +122,7 @@ ExercisePlan plan_exercise(const BuildOptions& options,
       for (int port : ports) {
         probe::ProbeRequest r{.method = "GET", .path = "/", .port = port};
         r.source = probe::ProbeSource::automatic;
-        r.crawl = true;
+        r.crawl = options.http_crawl;
         if (is_tcp_only(port)) {
           r.protocol = "tcp";
           r.crawl = false;
@@ -169,6 +169,10 @@ ExercisePlan plan_exercise(const BuildOptions& options,
       plan.continue_after.kind = ContinueAfter::Kind::probe;
     } else if (!options.exec_cmds.empty()) {
       plan.continue_after.kind = ContinueAfter::Kind::exec;
+    } else if (!image_ports.empty()) {
+      // A server that is not probed (--http-probe=false) would never exit by itself: let it
+      // start and run for a while, as it would until its first request.
+      plan.continue_after = {ContinueAfter::Kind::timeout, k_unprobed_server_seconds};
     } else {
       plan.continue_after.kind = ContinueAfter::Kind::exit;
     }

@@ -96,7 +96,6 @@ ContainerSpec target_spec(const Context& ctx) {
                        .no_healthcheck = true};
 }
 
-
 // True when the image has a /bin/sh that leads to a regular file (asked of the created, not yet
 // started target container, so planning needs no export).
 bool image_has_shell(engine::Client& client, const ContainerRun& target) {

@@ -50,6 +50,14 @@ TEST(Exercise, PlanDefaults) {
   auto p = plan_exercise(o, {}, {80, 443}, std::nullopt, true);
   ASSERT_EQ(p.probes.size(), 2u);
   EXPECT_EQ(p.probes[1].port, 443);
+  EXPECT_TRUE(p.crawl && p.probes[0].crawl) << "crawling is on by default";
+  // Well-known non-HTTP ports only connect; --http-crawl=false crawls from nothing.
+  auto no_crawl = o;
+  no_crawl.http_crawl = false;
+  auto q = plan_exercise(no_crawl, {}, {80, 6379}, std::nullopt, true);
+  ASSERT_EQ(q.probes.size(), 2u);
+  EXPECT_FALSE(q.crawl || q.probes[0].crawl);
+  EXPECT_EQ(q.probes[1].protocol, "tcp");
   EXPECT_EQ(p.continue_after.kind, ContinueAfter::Kind::probe);
   // No ports: wait for the exit.
   p = plan_exercise(o, {}, {}, std::nullopt, true);
@@ -73,8 +81,7 @@ TEST(Exercise, PlanDefaults) {
   EXPECT_FALSE(p.probe_shell);
   EXPECT_EQ(p.user_execs, 1u);
   // A CMD-SHELL health check in an image without a shell: the same probe shell.
-  p = plan_exercise(o, {}, {}, std::vector<std::string>{"/bin/sh", "-c", "check || exit 1"},
-                    false);
+  p = plan_exercise(o, {}, {}, std::vector<std::string>{"/bin/sh", "-c", "check || exit 1"}, false);
   ASSERT_EQ(p.execs.size(), 2u);
   EXPECT_EQ(p.execs[1][0], k_probe_shell_path);
   EXPECT_TRUE(p.probe_shell);
@@ -87,7 +94,11 @@ TEST(Exercise, PlanDefaults) {
   EXPECT_EQ(p.probes[0].method, "POST");
   EXPECT_THROW(plan_exercise(o, {probe::ProbeRequest{.port = 0}}, {}, std::nullopt, true), Error);
   o.http_probe = false;
-  EXPECT_TRUE(plan_exercise(o, {}, {80}, std::nullopt, true).probes.empty());
+  p = plan_exercise(o, {}, {80}, std::nullopt, true);
+  EXPECT_TRUE(p.probes.empty());
+  // A server that is not probed runs a while instead of being waited for until it exits.
+  EXPECT_EQ(p.continue_after.kind, ContinueAfter::Kind::timeout);
+  EXPECT_EQ(p.continue_after.seconds, k_unprobed_server_seconds);
 }
 
 } // namespace

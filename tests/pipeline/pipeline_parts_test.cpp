@@ -13,6 +13,12 @@ namespace {
 TEST(ContinueAfter, Parses) {
   EXPECT_EQ(parse_continue_after("probe").kind, ContinueAfter::Kind::probe);
   EXPECT_EQ(parse_continue_after("exit").kind, ContinueAfter::Kind::exit);
+  // DockerSlim's spelling: a bare number is seconds.
+  auto n = parse_continue_after("10");
+  EXPECT_EQ(n.kind, ContinueAfter::Kind::timeout);
+  EXPECT_EQ(n.seconds, 10);
+  EXPECT_THROW(parse_continue_after("0"), Error);
+  EXPECT_THROW(parse_continue_after("-3"), Error);
   auto t = parse_continue_after("timeout:15");
   EXPECT_EQ(t.kind, ContinueAfter::Kind::timeout);
   EXPECT_EQ(t.seconds, 15);

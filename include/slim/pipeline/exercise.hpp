@@ -19,6 +19,10 @@ namespace slim::pipeline {
 inline constexpr const char* k_probe_shell_name = "busybox";
 inline constexpr const char* k_probe_shell_path = "/.slim/busybox";
 
+/// How long a server that exposes ports but is not probed runs by default (--http-probe=false
+/// without --continue-after).
+inline constexpr int k_unprobed_server_seconds = 10;
+
 /// Ports that speak well-known protocols other than HTTP (databases, caches, brokers, mail,
 /// ssh): their default probe only connects, so no HTTP request lands in their logs.
 /// --http-probe-ports naming one of them sends HTTP anyway.
