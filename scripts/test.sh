@@ -9,10 +9,18 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 what=${1:-all}
 "$root/scripts/setup.sh"
+# The fixture images (apt inside docker builds: network and disk) are built while slim compiles
+# (CPU); the tests wait for both.
+fixtures_pid=
 if [ "$what" != unit ]; then
-  "$root/scripts/fixtures.sh" all
+  "$root/scripts/fixtures.sh" all &
+  fixtures_pid=$!
 fi
 SLIM_BUILD_DIR=${SLIM_BUILD_DIR:-$root/build} "$root/scripts/build.sh" -DSLIM_WERROR=ON
+if [ -n "$fixtures_pid" ] && ! wait "$fixtures_pid"; then
+  echo "test.sh: error: the fixture images could not be built (see above)" >&2
+  exit 1
+fi
 build=${SLIM_BUILD_DIR:-$root/build}
 label=()
 [ "$what" = unit ] && label=(-L unit)
