@@ -15,8 +15,9 @@ declare -A allowed=(
   [seccomp]="util"
   [probe]="util"
   [verify]="util probe"
-  [pipeline]="util engine image keep seccomp probe verify"
-  [cli]="util engine image keep seccomp probe verify pipeline"
+  [report_html]="util"
+  [pipeline]="util engine image keep seccomp probe verify report_html"
+  [cli]="util engine image keep seccomp probe verify report_html pipeline"
 )
 # Single files with a wider rule than their folder.
 declare -A file_allowed=(

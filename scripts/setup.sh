@@ -15,6 +15,7 @@ packages=(
   libzstd-dev zlib1g-dev
   docker.io debootstrap busybox-static openssl ca-certificates curl
   clang libclang-rt-14-dev
+  chromium
   time
 )
 

@@ -100,6 +100,15 @@ std::string find_sensor(const std::string& flag_value) {
               "` (build it, or give its path with --sensor or SLIM_SENSOR)");
 }
 
+std::string html_report_path(const std::string& json_report_path) {
+  const std::string ext = ".json";
+  if (json_report_path.size() > ext.size() &&
+      json_report_path.compare(json_report_path.size() - ext.size(), ext.size(), ext) == 0) {
+    return json_report_path.substr(0, json_report_path.size() - ext.size()) + ".html";
+  }
+  return json_report_path + ".html";
+}
+
 std::string find_probe_shell(const std::string& sensor_path) {
   namespace fs = std::filesystem;
   std::vector<fs::path> candidates;

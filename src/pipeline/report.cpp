@@ -1,5 +1,8 @@
 #include "slim/pipeline/report.hpp"
 
+#include <algorithm>
+#include <map>
+
 namespace slim::pipeline {
 namespace {
 
@@ -50,6 +53,47 @@ void add_seccomp(nlohmann::json& j, const seccomp::GeneratedProfile& g, const st
   if (g.args_seen) {
     j["syscall_args"] = seccomp::syscall_args_to_json(*g.args_seen);
   }
+}
+
+// Bytes of regular files by directory, at most k_map_depth levels deep (a file deeper counts
+// for its ancestor at that depth), total and kept: what the HTML report's treemap draws.
+constexpr std::size_t k_map_depth = 3;
+
+nlohmann::json directories(const image::FileIndex& index, const keep::KeepSet& keep) {
+  struct Sizes {
+    std::int64_t total = 0, kept = 0, files = 0, kept_files = 0;
+  };
+  std::map<std::string, Sizes> by_dir;
+  index.for_each([&](const image::Entry& e) {
+    if (e.type != image::EntryType::regular) {
+      return;
+    }
+    std::string dir = image::parent_path(e.path);
+    std::size_t depth = static_cast<std::size_t>(std::count(dir.begin(), dir.end(), '/'));
+    if (dir != "/" && depth > k_map_depth) {
+      std::size_t cut = 0;
+      for (std::size_t k = 0; k <= k_map_depth; ++k) {
+        cut = dir.find('/', cut + 1);
+      }
+      dir = dir.substr(0, cut);
+    }
+    Sizes& s = by_dir[dir];
+    s.total += e.size;
+    ++s.files;
+    if (keep.contains(e.path)) {
+      s.kept += e.size;
+      ++s.kept_files;
+    }
+  });
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [dir, s] : by_dir) {
+    out.push_back({{"path", dir},
+                   {"total", s.total},
+                   {"kept", s.kept},
+                   {"files", s.files},
+                   {"kept_files", s.kept_files}});
+  }
+  return out;
 }
 
 } // namespace
@@ -103,6 +147,7 @@ nlohmann::json to_json(const BuildReport& r) {
       kept["others"] = s.others;
       kept["bytes"] = s.bytes;
       kept["source_paths"] = r.index->size();
+      j["directories"] = directories(*r.index, *r.keep);
     }
     j["kept"] = std::move(kept);
   } else {

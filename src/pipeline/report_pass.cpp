@@ -1,7 +1,9 @@
 // report: slim.report.json.
 #include "host_files.hpp"
 #include "passes.hpp"
+#include "slim/pipeline/naming.hpp"
 #include "slim/pipeline/report.hpp"
+#include "slim/report_html/render.hpp"
 
 namespace slim::pipeline {
 
@@ -44,6 +46,7 @@ void report_pass(Context& ctx) {
   // Paths need not be UTF-8: invalid bytes become U+FFFD instead of failing the report.
   write_host_file(ctx.opt.report_path,
                   j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  write_host_file(html_report_path(ctx.opt.report_path), report_html::render(j));
 }
 
 } // namespace slim::pipeline

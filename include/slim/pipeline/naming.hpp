@@ -30,6 +30,10 @@ app_argv(const std::optional<std::vector<std::string>>& image_entrypoint,
 /// (`slim-sensor`, `../sensor/sensor` in a build tree, `../lib/slim/sensor` when installed).
 std::string find_sensor(const std::string& flag_value);
 
+/// Where the HTML report goes: beside the JSON report, `.json` replaced by `.html` (appended
+/// when the name has no `.json`).
+std::string html_report_path(const std::string& json_report_path);
+
 /// The host path of the static shell slim brings for exec probes in images without one:
 /// SLIM_PROBE_SHELL, else `busybox` beside the sensor, else Debian busybox-static's
 /// /bin/busybox. Throws slim::Error when none is there.
