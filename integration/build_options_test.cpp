@@ -147,5 +147,33 @@ TEST_F(BuildOptions, DockerSlimSpellingsWork) {
   EXPECT_EQ(list.exit_code, 0) << list.err;
 }
 
+// CI: --output json is one JSON document on stdout, GITHUB_STEP_SUMMARY gets a Markdown
+// section, for a build that verified and for one that failed before it had a report.
+TEST_F(BuildOptions, OutputJsonAndTheGithubStepSummary) {
+  auto summary = m_dir / "summary.md";
+  auto ok = run_command("cd " + m_dir.string() + " && GITHUB_STEP_SUMMARY=" + summary.string() +
+                        " " + slim_binary() + " build --log-level warn --output json --tag " +
+                        m_tag + " slim-fixture/nginx:latest");
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  auto doc = nlohmann::json::parse(ok.out); // nothing but the document on stdout
+  EXPECT_EQ(doc["verdict"], "verified");
+  EXPECT_EQ(doc["exit_code"], 0);
+  EXPECT_EQ(doc["result"]["tags"][0], m_tag);
+  EXPECT_GT(doc["ratio"].get<double>(), 5.0);
+  EXPECT_EQ(doc["files"]["html"], "slim.report.html");
+  EXPECT_NE(ok.err.find("verified:"), std::string::npos) << "the human lines went to stderr";
+  auto md = read_text(summary);
+  EXPECT_NE(md.find("### slim: `slim-fixture/nginx:latest`"), std::string::npos) << md;
+  EXPECT_NE(md.find(":white_check_mark: verified"), std::string::npos) << md;
+
+  auto missing = run_command("GITHUB_STEP_SUMMARY=" + summary.string() + " " + slim_binary() +
+                             " build --output json slim-fixture/does-not-exist:latest");
+  EXPECT_EQ(missing.exit_code, 1);
+  auto err = nlohmann::json::parse(missing.out);
+  EXPECT_EQ(err["verdict"], "error");
+  EXPECT_NE(err["error"].get<std::string>().find("no image"), std::string::npos);
+  EXPECT_NE(read_text(summary).find(":x: **failed** (exit 1)"), std::string::npos);
+}
+
 } // namespace
 } // namespace slim::it

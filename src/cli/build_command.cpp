@@ -2,6 +2,7 @@
 #include "common.hpp"
 #include "slim/pipeline/options.hpp"
 #include "slim/pipeline/pipeline.hpp"
+#include "slim/pipeline/summary.hpp"
 #include "slim/util/shell_words.hpp"
 
 #include <memory>
@@ -21,8 +22,19 @@ void add_run_options(CLI::App* cmd, pipeline::BuildOptions& o, std::string& cont
       cmd->add_option("--target", o.image, "the image to minimise (DockerSlim's spelling)");
   positional->excludes(target);
   target->excludes(positional);
-  cmd->add_option("--report", o.report_path, "where to write the JSON report")
+  cmd->add_option("--report", o.report_path,
+                  "where to write the JSON report (the HTML report goes beside it, .html)")
       ->capture_default_str();
+  cmd->add_option_function<std::string>(
+      "--output",
+      [&o](const std::string& v) {
+        if (v != "json" && v != "text") {
+          throw CLI::ValidationError("--output", "expected json or text");
+        }
+        o.output_json = v == "json";
+      },
+      "text (default) or json: the result as one JSON document on stdout (exit code, "
+      "verdict, sizes, differences, files)");
   cmd->add_option("--seccomp-profile", o.seccomp_path,
                   "where to write the seccomp profile (default: REPO-seccomp.json)");
   // One callback for all spellings: --http-probe, --no-http-probe, --http-probe=false (CLI11
@@ -160,6 +172,20 @@ std::vector<CLI::Option*> add_seccomp_options(CLI::App* cmd, pipeline::BuildOpti
           ->capture_default_str()};
 }
 
+// run_build, and for an error that came before any report, the same outputs CI reads
+// (--output json, GITHUB_STEP_SUMMARY) with the error; the error itself still ends the run.
+int build_and_publish(const GlobalOptions& global, const pipeline::BuildOptions& opts) {
+  try {
+    auto client = connect_engine(global);
+    return pipeline::run_build(client, opts);
+  } catch (const Error& e) {
+    if (e.exit_code() != 2) { // 2: verification failed, published with its report
+      pipeline::publish_result(opts, pipeline::error_document(opts.image, e.what(), e.exit_code()));
+    }
+    throw;
+  }
+}
+
 } // namespace
 
 void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) {
@@ -216,8 +242,7 @@ void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) 
     }
     opts.seccomp = !extra->no_seccomp;
     opts.verify = !extra->no_verify;
-    auto client = connect_engine(global);
-    exit_code = pipeline::run_build(client, opts);
+    exit_code = build_and_publish(global, opts);
   });
 }
 
@@ -241,8 +266,7 @@ void register_profile(CLI::App& app, const GlobalOptions& global, int& exit_code
                    extra->probe_off);
     opts.profile_only = true;
     opts.verify = false;
-    auto client = connect_engine(global);
-    exit_code = pipeline::run_build(client, opts);
+    exit_code = build_and_publish(global, opts);
   });
 }
 

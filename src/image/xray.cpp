@@ -1,8 +1,10 @@
 #include "slim/image/xray.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
+#include <string>
 
 namespace slim::image {
 
@@ -218,6 +220,87 @@ std::string to_text(const XrayReport& r) {
   file_table("setuid/setgid files:", r.setuid);
   file_table("files with capabilities:", r.capabilities);
   return out;
+}
+
+std::vector<XrayCiResult> check_ci(const XrayReport& report, const XrayCiRules& rules) {
+  std::vector<XrayCiResult> out;
+  auto two = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", v);
+    return std::string(buf);
+  };
+  if (rules.lowest_efficiency) {
+    bool ok = report.efficiency >= *rules.lowest_efficiency;
+    out.push_back({"lowestEfficiency", ok,
+                   "efficiency " + two(report.efficiency) + (ok ? " >= " : " < ") +
+                       two(*rules.lowest_efficiency)});
+  }
+  if (rules.highest_wasted_bytes) {
+    bool ok = report.wasted_bytes <= *rules.highest_wasted_bytes;
+    out.push_back({"highestWastedBytes", ok,
+                   "wasted " + human_size(report.wasted_bytes) + (ok ? " <= " : " > ") +
+                       human_size(*rules.highest_wasted_bytes)});
+  }
+  if (rules.highest_wasted_percent) {
+    std::uint64_t size = report.size > 0 ? report.size : report.files_size;
+    double share =
+        size > 0 ? static_cast<double>(report.wasted_bytes) / static_cast<double>(size) : 0.0;
+    bool ok = share <= *rules.highest_wasted_percent;
+    out.push_back({"highestUserWastedPercent", ok,
+                   "wasted share " + two(share) + (ok ? " <= " : " > ") +
+                       two(*rules.highest_wasted_percent)});
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  while (!text.empty() && text.back() == ' ') {
+    text.remove_suffix(1);
+  }
+  std::size_t digits = 0;
+  while (digits < text.size() &&
+         ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) {
+    ++digits;
+  }
+  if (digits == 0) {
+    return std::nullopt;
+  }
+  double value = 0;
+  try {
+    value = std::stod(std::string(text.substr(0, digits)));
+  } catch (...) {
+    return std::nullopt;
+  }
+  std::string unit(text.substr(digits));
+  while (!unit.empty() && unit.front() == ' ') {
+    unit.erase(0, 1);
+  }
+  for (char& c : unit) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  double factor = 0;
+  if (unit.empty() || unit == "b") {
+    factor = 1;
+  } else if (unit == "k" || unit == "kb") {
+    factor = 1e3;
+  } else if (unit == "m" || unit == "mb") {
+    factor = 1e6;
+  } else if (unit == "g" || unit == "gb") {
+    factor = 1e9;
+  } else if (unit == "kib") {
+    factor = 1024.0;
+  } else if (unit == "mib") {
+    factor = 1024.0 * 1024;
+  } else if (unit == "gib") {
+    factor = 1024.0 * 1024 * 1024;
+  } else {
+    return std::nullopt;
+  }
+  double bytes = value * factor;
+  if (bytes < 0 || bytes > 1.8e19) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint64_t>(bytes);
 }
 
 } // namespace slim::image

@@ -2,9 +2,12 @@
 #include "slim/pipeline/pipeline.hpp"
 
 #include "passes.hpp"
+#include "slim/pipeline/naming.hpp"
+#include "slim/pipeline/summary.hpp"
 #include "tag_rollback.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <future>
 
@@ -74,28 +77,24 @@ int run_build(engine::Client& client, const BuildOptions& options) {
     SLIM_WARN("{}", w);
   }
   double total = std::chrono::duration<double>(Clock::now() - started).count();
+  // With --output json stdout carries only the result document: the human lines go to stderr.
+  std::FILE* human = options.output_json ? stderr : stdout;
+  int code = ctx.differences.empty() ? 0 : 2;
   if (options.profile_only) {
-    std::printf("profiled %s in %.1f s: %zu files, %zu syscalls; report %s%s%s\n",
-                options.image.c_str(), total, ctx.report.files.size(), ctx.report.syscalls.size(),
-                options.report_path.c_str(), options.seccomp ? ", seccomp profile " : "",
-                options.seccomp ? ctx.seccomp_path.c_str() : "");
-    return 0;
-  }
-  double ratio = ctx.result_size > 0
-                     ? static_cast<double>(ctx.source_size) / static_cast<double>(ctx.result_size)
-                     : 0;
-  std::printf("%s: %s -> %s (%s, %.1fx smaller) in %.1f s\n", ctx.tags.front().c_str(),
-              human_size(ctx.source_size).c_str(), human_size(ctx.result_size).c_str(),
-              ctx.result_id.substr(0, 19).c_str(), ratio, total);
-  std::printf("report: %s%s%s\n", options.report_path.c_str(),
-              options.seccomp ? "; seccomp profile: " : "",
-              options.seccomp ? ctx.seccomp_path.c_str() : "");
-  auto print_drift = [&ctx](std::FILE* to) {
-    for (const auto& d : ctx.drift) {
-      std::fprintf(to, "  tolerated as drift: %s: %s\n", d.what.c_str(), d.how.c_str());
-    }
-  };
-  if (!ctx.differences.empty()) {
+    std::fprintf(human, "profiled %s in %.1f s: %zu files, %zu syscalls; report %s%s%s\n",
+                 options.image.c_str(), total, ctx.report.files.size(), ctx.report.syscalls.size(),
+                 options.report_path.c_str(), options.seccomp ? ", seccomp profile " : "",
+                 options.seccomp ? ctx.seccomp_path.c_str() : "");
+  } else {
+    double ratio = ctx.result_size > 0
+                       ? static_cast<double>(ctx.source_size) / static_cast<double>(ctx.result_size)
+                       : 0;
+    std::fprintf(human, "%s: %s -> %s (%s, %.1fx smaller) in %.1f s\n", ctx.tags.front().c_str(),
+                 human_size(ctx.source_size).c_str(), human_size(ctx.result_size).c_str(),
+                 ctx.result_id.substr(0, 19).c_str(), ratio, total);
+    std::fprintf(human, "report: %s%s%s\n", options.report_path.c_str(),
+                 options.seccomp ? "; seccomp profile: " : "",
+                 options.seccomp ? ctx.seccomp_path.c_str() : "");
     for (const auto& d : ctx.differences) {
       std::fprintf(stderr, "slim: verify: %s: original %s, slim image %s\n", d.what.c_str(),
                    d.original.c_str(), d.result.c_str());
@@ -103,20 +102,47 @@ int run_build(engine::Client& client, const BuildOptions& options) {
         std::fprintf(stderr, "  diff: %s\n", d.diff.c_str());
       }
     }
-    print_drift(stderr);
+    if (options.verify && code == 0) {
+      std::fprintf(human, "verified: %zu probe(s), %zu exec(s)%s behave the same%s\n",
+                   ctx.original.probes.size(), ctx.plan.execs.size(),
+                   ctx.original.app_exit ? " and the exit status" : "",
+                   options.seccomp ? " under the seccomp profile" : "");
+    }
+    for (const auto& d : ctx.drift) {
+      std::fprintf(code == 0 ? human : stderr, "  tolerated as drift: %s: %s\n", d.what.c_str(),
+                   d.how.c_str());
+    }
+  }
+  auto result = result_document(ctx.report_json, code, options.profile_only,
+                                {.report = options.report_path,
+                                 .html = html_report_path(options.report_path),
+                                 .seccomp_profile = options.seccomp ? ctx.seccomp_path : ""});
+  publish_result(options, result);
+  if (code != 0) {
     throw Error("verification failed: the slim image `" + ctx.tags.front() +
                     "` answered differently in " + std::to_string(ctx.differences.size()) +
                     " way(s) (see above and " + options.report_path + ")",
-                2);
-  }
-  if (options.verify) {
-    std::printf("verified: %zu probe(s), %zu exec(s)%s behave the same%s\n",
-                ctx.original.probes.size(), ctx.plan.execs.size(),
-                ctx.original.app_exit ? " and the exit status" : "",
-                options.seccomp ? " under the seccomp profile" : "");
-    print_drift(stdout);
+                code);
   }
   return 0;
+}
+
+void publish_result(const BuildOptions& options, const nlohmann::json& result) {
+  if (options.output_json) {
+    std::printf("%s\n",
+                result.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::fflush(stdout);
+  }
+  // GitHub Actions: a Markdown section in the job's summary page.
+  const char* summary = std::getenv("GITHUB_STEP_SUMMARY");
+  if (summary != nullptr && *summary != '\0') {
+    if (std::FILE* f = std::fopen(summary, "a")) {
+      std::fputs((markdown_summary(result) + "\n").c_str(), f);
+      std::fclose(f);
+    } else {
+      SLIM_WARN("cannot append to GITHUB_STEP_SUMMARY `{}`", summary);
+    }
+  }
 }
 
 } // namespace slim::pipeline

@@ -47,6 +47,7 @@ void report_pass(Context& ctx) {
   write_host_file(ctx.opt.report_path,
                   j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   write_host_file(html_report_path(ctx.opt.report_path), report_html::render(j));
+  ctx.report_json = std::move(j);
 }
 
 } // namespace slim::pipeline

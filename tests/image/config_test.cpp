@@ -67,3 +67,33 @@ TEST(ImageConfig, MalformedDocumentsAreClearErrors) {
 
 } // namespace
 } // namespace slim::image
+
+#include "slim/image/xray.hpp"
+
+namespace slim::image {
+namespace {
+
+TEST(XrayCi, RulesAsDiveJudgesThem) {
+  XrayReport r;
+  r.size = 1000;
+  r.wasted_bytes = 200;
+  r.efficiency = 0.8;
+  auto none = check_ci(r, {});
+  EXPECT_TRUE(none.empty()) << "rules that are not set are not judged";
+  auto res = check_ci(
+      r, {.lowest_efficiency = 0.9, .highest_wasted_bytes = 100, .highest_wasted_percent = 0.25});
+  ASSERT_EQ(res.size(), 3u);
+  EXPECT_EQ(res[0].rule, "lowestEfficiency");
+  EXPECT_FALSE(res[0].passed);
+  EXPECT_FALSE(res[1].passed);
+  EXPECT_TRUE(res[2].passed) << "200 of 1000 bytes is 20%";
+  EXPECT_EQ(parse_size("20MB"), 20'000'000u);
+  EXPECT_EQ(parse_size("1.5 GB"), 1'500'000'000u);
+  EXPECT_EQ(parse_size("512KiB"), 512u * 1024);
+  EXPECT_EQ(parse_size("1000"), 1000u);
+  EXPECT_FALSE(parse_size("lots").has_value());
+  EXPECT_FALSE(parse_size("5 parsecs").has_value());
+}
+
+} // namespace
+} // namespace slim::image

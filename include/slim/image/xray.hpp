@@ -6,19 +6,20 @@
 
 #include "slim/image/source_image.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace slim::image {
 
 struct XrayLayer {
-  std::string digest;           ///< blob digest
-  std::string diff_id;          ///< uncompressed digest
-  std::uint64_t size = 0;       ///< bytes of the files the layer adds (as `docker history`)
-  std::uint64_t tar_size = 0;   ///< bytes of the uncompressed layer tar
+  std::string digest;         ///< blob digest
+  std::string diff_id;        ///< uncompressed digest
+  std::uint64_t size = 0;     ///< bytes of the files the layer adds (as `docker history`)
+  std::uint64_t tar_size = 0; ///< bytes of the uncompressed layer tar
   std::uint64_t entries = 0;
   std::uint64_t whiteouts = 0;
   std::string created_by;
@@ -38,9 +39,9 @@ struct XrayWaste {
 };
 
 struct XrayReport {
-  std::string image;     ///< the name the user gave
-  std::string id;        ///< image ID (config digest)
-  std::uint64_t size = 0; ///< the engine's Size (0 when unknown)
+  std::string image;            ///< the name the user gave
+  std::string id;               ///< image ID (config digest)
+  std::uint64_t size = 0;       ///< the engine's Size (0 when unknown)
   std::uint64_t files_size = 0; ///< sum of the final files' sizes
   std::uint64_t paths = 0;      ///< entries in the final file system
   std::vector<XrayLayer> layers;
@@ -49,7 +50,7 @@ struct XrayReport {
   double efficiency = 1.0;
   std::vector<XrayWaste> wasted;
   std::vector<std::pair<std::string, std::uint64_t>> top_dirs; ///< largest first
-  std::vector<XrayFile> setuid; ///< setuid or setgid files
+  std::vector<XrayFile> setuid;                                ///< setuid or setgid files
   std::vector<XrayFile> capabilities;
 };
 
@@ -65,5 +66,26 @@ std::string to_text(const XrayReport& report);
 
 /// "1.5 MB"-style size.
 std::string human_size(std::uint64_t bytes);
+
+/// dive's CI rules (`--ci`): each is off when unset.
+struct XrayCiRules {
+  std::optional<double> lowest_efficiency;           ///< fail below this (0..1)
+  std::optional<std::uint64_t> highest_wasted_bytes; ///< fail above this
+  std::optional<double> highest_wasted_percent;      ///< fail above this share of the size (0..1)
+};
+
+/// One rule's verdict, as dive prints it.
+struct XrayCiResult {
+  std::string rule; ///< "lowestEfficiency", "highestWastedBytes", "highestUserWastedPercent"
+  bool passed = true;
+  std::string detail; ///< "efficiency 0.85 < 0.90"
+};
+
+/// The rules that are set, judged on `report` (pure).
+std::vector<XrayCiResult> check_ci(const XrayReport& report, const XrayCiRules& rules);
+
+/// "20MB", "1.5 GB", "512kB", "1000" (bytes; k/M/G are powers of 1000, KiB/MiB/GiB of 1024);
+/// nullopt when it is not a size.
+std::optional<std::uint64_t> parse_size(std::string_view text);
 
 } // namespace slim::image

@@ -33,6 +33,7 @@ struct BuildOptions {
   bool seccomp = true;                  ///< false with --no-seccomp
   std::string output_tar;               ///< --output-tar: write the image there instead of loading
   std::string output_format = "docker"; ///< docker | oci
+  bool output_json = false; ///< --output json: the result as one JSON document on stdout
 
   // the seccomp profile (README "Seccomp profiles")
   std::string seccomp_baseline = "harmless"; ///< --seccomp-baseline: harmless | none
