@@ -2,6 +2,7 @@
 // and client certificates made here with openssl. The daemon has its own data, exec and pid
 // paths in a temp dir (no iptables, no bridge) and is stopped and removed at the end.
 #include "slim/engine/client.hpp"
+#include "slim/util/sha256.hpp"
 #include "slim/util/temp_dir.hpp"
 #include "support/support.hpp"
 
@@ -270,6 +271,43 @@ TEST_F(TlsTest, SlimVersionOverTls) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("at tcp://127.0.0.1:" + std::to_string(s_daemon->port)), std::string::npos)
       << r.out;
+}
+
+// A docker context pointing at the test's TLS dockerd: chosen by --context, by DOCKER_CONTEXT
+// and as the docker CLI's current context, with the context's own TLS files.
+TEST_F(TlsTest, DockerContextsChooseTheSecondEngine) {
+  namespace fs = std::filesystem;
+  auto config = s_daemon->dir.path() / "docker-config";
+  std::string id = sha256_hex("slim-tls");
+  fs::create_directories(config / "contexts" / "meta" / id);
+  fs::create_directories(config / "contexts" / "tls" / id / "docker");
+  for (const char* f : {"ca.pem", "cert.pem", "key.pem"}) {
+    fs::copy_file(s_daemon->certs + "/" + f, config / "contexts" / "tls" / id / "docker" / f,
+                  fs::copy_options::overwrite_existing);
+  }
+  {
+    std::ofstream meta(config / "contexts" / "meta" / id / "meta.json");
+    meta << R"({"Name":"slim-tls","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://localhost:)"
+         << s_daemon->port << R"(","SkipTLSVerify":false}}})";
+  }
+  std::string env = "env -u DOCKER_HOST -u DOCKER_TLS_VERIFY -u DOCKER_CERT_PATH DOCKER_CONFIG=" +
+                    config.string() + " ";
+  auto by_flag = it::run_command(env + it::slim_binary() + " --context slim-tls version");
+  EXPECT_EQ(by_flag.exit_code, 0) << by_flag.err;
+  EXPECT_NE(by_flag.out.find("localhost:" + std::to_string(s_daemon->port) + " (context slim-tls)"),
+            std::string::npos)
+      << by_flag.out;
+  auto by_env = it::run_command(env + "DOCKER_CONTEXT=slim-tls " + it::slim_binary() + " version");
+  EXPECT_NE(by_env.out.find("(context slim-tls)"), std::string::npos) << by_env.out << by_env.err;
+  {
+    std::ofstream cfg(config / "config.json");
+    cfg << R"({"currentContext":"slim-tls"})";
+  }
+  auto current = it::run_command(env + it::slim_binary() + " version");
+  EXPECT_NE(current.out.find("(context slim-tls)"), std::string::npos) << current.err;
+  auto unknown = it::run_command(env + it::slim_binary() + " --context nope version");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("no docker context `nope`"), std::string::npos) << unknown.err;
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "slim/cli/app.hpp"
 
 #include "common.hpp"
+#include "slim/cli/plugin.hpp"
 #include "slim/util/cancel.hpp"
 #include "slim/util/error.hpp"
 #include "slim/util/log.hpp"
@@ -10,10 +11,48 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace slim::cli {
 
+namespace {
+
+// `docker slim ...`: answers the docker CLI's metadata question, or turns the plugin's argv
+// into slim's and runs that. Returns nullopt when slim was not run as the plugin.
+std::optional<int> run_as_plugin(int argc, char** argv) {
+  if (argc < 1 || !invoked_as_plugin(argv[0])) {
+    return std::nullopt;
+  }
+  auto call = plugin_call(std::vector<std::string>(argv + 1, argv + argc));
+  if (!call) {
+    std::fprintf(stderr, "slim: error: %s\n", call.error().c_str());
+    return 1;
+  }
+  if (call.value().metadata) {
+    std::printf("%s\n", plugin_metadata().c_str());
+    return 0;
+  }
+  for (const auto& [name, value] : call.value().env) {
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  std::vector<std::string> args = call.value().args;
+  args.insert(args.begin(), "slim");
+  std::vector<char*> cargv;
+  for (auto& a : args) {
+    cargv.push_back(a.data());
+  }
+  cargv.push_back(nullptr);
+  return run(static_cast<int>(args.size()), cargv.data());
+}
+
+} // namespace
+
 int run(int argc, char** argv) {
+  if (auto code = run_as_plugin(argc, argv)) {
+    return *code;
+  }
   CLI::App app{"slim: makes container images small and safe.\n"
                "Runs an image once with a sensor inside, keeps only the files it uses, and "
                "writes a seccomp profile of the system calls it makes.",
@@ -28,6 +67,10 @@ int run(int argc, char** argv) {
   app.add_option("-H,--host", global.host,
                  "Docker engine address (unix:///path, tcp://host:port); default: DOCKER_HOST, "
                  "else unix:///var/run/docker.sock")
+      ->configurable(false);
+  app.add_option("-c,--context", global.context,
+                 "docker context to use (after --host and DOCKER_HOST; default: DOCKER_CONTEXT, "
+                 "else the docker CLI's current context in $DOCKER_CONFIG/config.json)")
       ->configurable(false);
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

@@ -11,9 +11,10 @@
 namespace slim::cli {
 
 struct GlobalOptions {
-  std::optional<std::string> host; ///< --host, else DOCKER_HOST
-  std::string log_level = "info";  ///< --log-level
-  std::string tmp_dir;             ///< --tmp-dir, else SLIM_TMPDIR/TMPDIR
+  std::optional<std::string> host;    ///< --host, else DOCKER_HOST
+  std::optional<std::string> context; ///< --context, else DOCKER_CONTEXT, else the CLI's current
+  std::string log_level = "info";     ///< --log-level
+  std::string tmp_dir;                ///< --tmp-dir, else SLIM_TMPDIR/TMPDIR
 };
 
 /// A connected engine client for the global options (negotiates the API version).
