@@ -4,11 +4,13 @@
 #include "support/process.hpp"
 #include "support/served.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -173,6 +175,95 @@ TEST_F(BuildOptions, OutputJsonAndTheGithubStepSummary) {
   EXPECT_EQ(err["verdict"], "error");
   EXPECT_NE(err["error"].get<std::string>().find("no image"), std::string::npos);
   EXPECT_NE(read_text(summary).find(":x: **failed** (exit 1)"), std::string::npos);
+}
+
+// The paths of an image's files, from a container of it (created, never started).
+std::set<std::string> image_files(const std::string& image) {
+  auto id = run_command("docker create --network none --label io.slim.owner=test " + image +
+                        " /nonexistent");
+  EXPECT_EQ(id.exit_code, 0) << id.err;
+  std::string cid = id.out.substr(0, id.out.find('\n'));
+  auto list = run_command("docker export " + cid + " | tar -t");
+  run_command("docker rm -f " + cid);
+  std::set<std::string> out;
+  std::istringstream lines(list.out);
+  for (std::string line; std::getline(lines, line);) {
+    out.insert(line);
+  }
+  return out;
+}
+
+std::size_t count_under(const std::set<std::string>& files, const std::string& dir) {
+  return static_cast<std::size_t>(std::count_if(files.begin(), files.end(), [&](const auto& f) {
+    return f.size() > dir.size() && f.starts_with(dir);
+  }));
+}
+
+// The DockerSlim/mint flags users migrate with (README's flag table) do what they say: files
+// of commands and of paths, whole certificate and time zone trees, a program by name, the
+// reports copied for CI, --expose.
+TEST_F(BuildOptions, DockerSlimMigrationFlagsKeepWhatTheyName) {
+  {
+    std::ofstream(m_dir / "exec.txt") << "/usr/local/bin/fetch.sh";
+    std::ofstream(m_dir / "paths.txt") << "# docs we ship\n  /usr/share/doc/curl  \n\n";
+  }
+  auto artifacts = m_dir / "artifacts";
+  Process slim(slim_args({"--log-level", "warn", "--cmd", "sleep infinity", "--exec-file",
+                          (m_dir / "exec.txt").string(), "--include-path-file",
+                          (m_dir / "paths.txt").string(), "--include-cert-all",
+                          "--include-zoneinfo", "--include-exe", "tac", "--copy-meta-artifacts",
+                          artifacts.string(), "--expose", "4443", "--http-probe-off"},
+                         "slim-fixture/tlsclient:latest"));
+  ASSERT_EQ(slim.wait(300s), 0) << slim.err();
+  EXPECT_EQ(slim.err().find("--include"), std::string::npos) << "no warning: " << slim.err();
+
+  auto original = image_files("slim-fixture/tlsclient:latest");
+  auto result = image_files(m_tag);
+  std::size_t certs = count_under(original, "etc/ssl/certs/");
+  ASSERT_GT(certs, 100u);
+  EXPECT_EQ(count_under(result, "etc/ssl/certs/"), certs) << "--include-cert-all keeps them all";
+  EXPECT_EQ(count_under(result, "usr/share/ca-certificates/"),
+            count_under(original, "usr/share/ca-certificates/"));
+  EXPECT_TRUE(result.contains("usr/share/zoneinfo/Europe/Paris"));
+  EXPECT_EQ(count_under(result, "usr/share/zoneinfo/"),
+            count_under(original, "usr/share/zoneinfo/"));
+  EXPECT_TRUE(result.contains("usr/share/doc/curl/copyright")) << "from --include-path-file";
+  EXPECT_FALSE(result.contains("usr/share/doc/openssl/copyright")) << "not asked for";
+  auto tac = run_result("/usr/bin/tac", "/etc/hostname");
+  EXPECT_EQ(tac.exit_code, 0) << "--include-exe tac keeps it and its libraries: " << tac.err;
+
+  auto report = nlohmann::json::parse(read_text(m_dir / "report.json"));
+  EXPECT_NE(report.dump().find("/usr/local/bin/fetch.sh"), std::string::npos)
+      << "the --exec-file command ran";
+  EXPECT_FALSE(report["probes"]["result"].is_null()) << "the verification ran (and passed)";
+  for (const char* f : {"report.json", "report.html", "seccomp.json"}) {
+    EXPECT_TRUE(std::filesystem::is_regular_file(artifacts / f)) << f;
+  }
+  auto exposed = run_command("docker image inspect -f '{{json .Config.ExposedPorts}}' " + m_tag);
+  EXPECT_NE(exposed.out.find("4443/tcp"), std::string::npos) << exposed.out;
+}
+
+// The flags slim does not do are refused in one line that says what to do instead (never
+// accepted and ignored), before any container exists.
+TEST_F(BuildOptions, RefusedDockerSlimFlagsSayWhatToDoInstead) {
+  struct Case {
+    std::string args, expect;
+  };
+  for (const auto& c :
+       {Case{"--keep-perms", "always keeps the original's owners and modes"},
+        Case{"--path-perms /x:755", "always keeps the original's owners"},
+        Case{"--http-probe-apispec /api.yaml", "--http-probe-cmd-file"},
+        Case{"--pull", "docker pull"},
+        Case{"--exclude-mounts=false", "never copies what was mounted"},
+        Case{"--no-such-flag", "slim --help lists the options"},
+        Case{"--exec-file /nonexistent/cmds", "cannot read the --exec-file file"}}) {
+    SCOPED_TRACE(c.args);
+    auto r = run_command(slim_binary() + " build " + c.args + " slim-fixture/nginx:latest");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_TRUE(r.err.starts_with("slim: error: ")) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
+  }
 }
 
 } // namespace

@@ -16,7 +16,7 @@ packages=(
   docker.io debootstrap busybox-static openssl ca-certificates curl
   clang libclang-rt-14-dev
   chromium
-  time
+  time file
 )
 
 missing=()

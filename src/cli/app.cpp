@@ -96,7 +96,12 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) {
+      return app.exit(e); // --help, --version
+    }
+    // One line and exit 1, like every other error (CLI11's own codes are not documented ones).
+    std::fprintf(stderr, "slim: error: %s (slim --help lists the options)\n", e.what());
+    return 1;
   } catch (const Cancelled& e) {
     std::fprintf(stderr, "slim: error: %s\n", e.what());
     return cancel::signal_number() > 0 ? 128 + cancel::signal_number() : 130; // 130, 143, 129

@@ -1,5 +1,6 @@
 // `slim build` and `slim profile`: the option table; the work is in slim/pipeline.
 #include "common.hpp"
+#include "compat_options.hpp"
 #include "slim/pipeline/options.hpp"
 #include "slim/pipeline/pipeline.hpp"
 #include "slim/pipeline/summary.hpp"
@@ -193,6 +194,7 @@ void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   struct Extra {
     std::string continue_after, entrypoint, cmd, new_entrypoint, new_cmd;
     bool probe_on = false, probe_off = false, no_seccomp = false, no_verify = false, verify = false;
+    CompatState compat;
   };
   auto extra = std::make_shared<Extra>();
   auto* cmd = app.add_subcommand(
@@ -229,11 +231,14 @@ void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_flag("--no-verify", extra->no_verify, "skip the verification run");
   cmd->add_flag("--verify-strict", o.verify_strict,
                 "compare byte for byte: no drift (times, ids, counters) is tolerated");
+  add_compat_run_options(cmd, o, extra->compat);
+  add_compat_build_options(cmd, o, extra->compat);
   one_value_per_flag(cmd);
   cmd->callback([&global, &exit_code, state, extra] {
     auto& opts = *state;
     finish_options(opts, extra->continue_after, extra->entrypoint, extra->cmd, extra->probe_on,
                    extra->probe_off);
+    finish_compat_options(opts, extra->compat);
     if (!extra->new_entrypoint.empty()) {
       opts.new_entrypoint = split_words(extra->new_entrypoint);
     }
@@ -251,6 +256,7 @@ void register_profile(CLI::App& app, const GlobalOptions& global, int& exit_code
   struct Extra {
     std::string continue_after, entrypoint, cmd;
     bool probe_on = false, probe_off = false;
+    CompatState compat;
   };
   auto extra = std::make_shared<Extra>();
   auto* cmd = app.add_subcommand(
@@ -259,11 +265,13 @@ void register_profile(CLI::App& app, const GlobalOptions& global, int& exit_code
   add_run_options(cmd, *state, extra->continue_after, extra->entrypoint, extra->cmd,
                   extra->probe_on, extra->probe_off);
   add_seccomp_options(cmd, *state);
+  add_compat_run_options(cmd, *state, extra->compat);
   one_value_per_flag(cmd);
   cmd->callback([&global, &exit_code, state, extra] {
     auto& opts = *state;
     finish_options(opts, extra->continue_after, extra->entrypoint, extra->cmd, extra->probe_on,
                    extra->probe_off);
+    finish_compat_options(opts, extra->compat);
     opts.profile_only = true;
     opts.verify = false;
     exit_code = build_and_publish(global, opts);

@@ -51,6 +51,15 @@ public:
     for (const auto& p : m_options.include_paths) {
       add_include_path(p);
     }
+    for (const auto& name : m_options.include_exes) {
+      std::string p = which(name);
+      if (p.empty() || add_resolved(p, {KeepKind::include_bin, "--include-exe " + name}).empty()) {
+        warn("--include-exe `" + name + "` is not on the image's PATH");
+      }
+    }
+    for (const auto& [path, flag] : m_options.include_optional) {
+      add_include_tree(path, flag);
+    }
     for (const auto& b : m_options.include_bins) {
       if (add_resolved(b, {KeepKind::include_bin, b}).empty()) {
         warn("--include-bin `" + b + "` is not in the image");
@@ -174,22 +183,30 @@ private:
   }
 
   void add_include_path(const std::string& given) {
-    std::string root = add_resolved(given, {KeepKind::include_path, given});
-    if (root.empty()) {
+    if (!add_include_tree(given, given)) {
       warn("--include-path `" + given + "` is not in the image");
-      return;
+    }
+  }
+
+  // Keeps `given` (resolved) and, for a directory, its whole tree, as an include_path with
+  // `detail`; false when the image has no such path.
+  bool add_include_tree(const std::string& given, const std::string& detail) {
+    std::string root = add_resolved(given, {KeepKind::include_path, detail});
+    if (root.empty()) {
+      return false;
     }
     const image::Entry* e = m_index.find(root);
     if (e == nullptr || e->type != image::EntryType::directory) {
-      return;
+      return true;
     }
     for (const image::Entry* child : m_index.subtree(root)) {
-      keep(child->path, {KeepKind::include_path, given});
+      keep(child->path, {KeepKind::include_path, detail});
       if (child->type == image::EntryType::symlink) {
         // A link out of the tree must not dangle: keep where it leads (not its subtree).
-        add_resolved(child->path, {KeepKind::include_path, given});
+        add_resolved(child->path, {KeepKind::include_path, detail});
       }
     }
+    return true;
   }
 
   std::vector<std::string> path_dirs() const {

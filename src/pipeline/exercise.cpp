@@ -528,7 +528,9 @@ verify::Observation exercise(engine::Client& client, ContainerRun& target, const
   for (std::size_t i = 0; i < plan.execs.size(); ++i) {
     cancel::throw_if_requested();
     if (!target.running()) {
-      throw Error("the app exited before `" + plan.exec_labels[i] + "` could run in its container");
+      throw Error("the app exited before `" + plan.exec_labels[i] +
+                  "` could run in its container (an image whose command ends at once, a CLI? "
+                  "keep the container up while the commands run: --cmd 'sleep infinity')");
     }
     std::vector<std::string> argv = plan.execs[i];
     if (sensor) {
@@ -539,6 +541,12 @@ verify::Observation exercise(engine::Client& client, ContainerRun& target, const
     }
     auto r = target.exec(argv);
     SLIM_INFO("exec {}: exit {}", plan.exec_labels[i], r.exit_code);
+    if (r.exit_code == 137 && !target.running()) {
+      // Killed with its container: the app ended while the command ran.
+      throw Error("the app exited while `" + plan.exec_labels[i] +
+                  "` ran in its container (an image whose command ends at once, a CLI? keep the "
+                  "container up while the commands run: --cmd 'sleep infinity')");
+    }
     if (sensor) {
       check_exec(plan, i, r, warnings);
     }

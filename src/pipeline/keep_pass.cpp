@@ -53,6 +53,17 @@ void keep_pass(Context& ctx) {
   keep::KeepInputs in;
   in.include_paths = ctx.opt.include_paths;
   in.include_bins = ctx.opt.include_bins;
+  in.include_exes = ctx.opt.include_exes;
+  if (ctx.opt.include_cert_all) {
+    for (const auto& p : keep::k_cert_paths) {
+      in.include_optional.emplace_back(p, "--include-cert-all");
+    }
+  }
+  if (ctx.opt.include_zoneinfo) {
+    for (const auto& p : keep::k_zoneinfo_paths) {
+      in.include_optional.emplace_back(p, "--include-zoneinfo");
+    }
+  }
   in.include_shell = ctx.opt.include_shell;
   in.exclude_patterns = ctx.opt.exclude_patterns;
   const auto& cfg = ctx.source.config.config;

@@ -5,6 +5,8 @@
 #include "slim/pipeline/report.hpp"
 #include "slim/report_html/render.hpp"
 
+#include <filesystem>
+
 namespace slim::pipeline {
 
 void report_pass(Context& ctx) {
@@ -48,6 +50,24 @@ void report_pass(Context& ctx) {
                   j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   write_host_file(html_report_path(ctx.opt.report_path), report_html::render(j));
   ctx.report_json = std::move(j);
+  if (!ctx.opt.copy_meta_artifacts.empty()) {
+    // DockerSlim's --copy-meta-artifacts: the same files in one directory for CI to upload.
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(ctx.opt.copy_meta_artifacts, ec);
+    for (const std::string& f : {ctx.opt.report_path, html_report_path(ctx.opt.report_path),
+                                 ctx.opt.seccomp ? ctx.seccomp_path : std::string()}) {
+      if (f.empty()) {
+        continue;
+      }
+      fs::copy_file(f, fs::path(ctx.opt.copy_meta_artifacts) / fs::path(f).filename(),
+                    fs::copy_options::overwrite_existing, ec);
+      if (ec) {
+        throw Error("cannot copy `" + f + "` into --copy-meta-artifacts `" +
+                    ctx.opt.copy_meta_artifacts + "`: " + ec.message());
+      }
+    }
+  }
 }
 
 } // namespace slim::pipeline

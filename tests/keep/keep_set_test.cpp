@@ -179,6 +179,25 @@ TEST(KeepSet, IncludeBinScriptBringsEnvAndInterpreter) {
   EXPECT_TRUE(keep.contains("/usr/lib/x86_64-linux-gnu/libz.so.1.2.13"));
 }
 
+TEST(KeepSet, IncludeExeFindsTheProgramOnThePathAndOptionalTreesNeverWarn) {
+  TestImage img = image();
+  img.dir("/usr/share/zoneinfo").dir("/usr/share/zoneinfo/Europe");
+  img.file("/usr/share/zoneinfo/Europe/Paris", "TZif");
+  KeepInputs opt;
+  opt.include_exes = {"ls", "no-such-tool"};
+  opt.include_optional = {{"/usr/share/zoneinfo", "--include-zoneinfo"},
+                          {"/etc/timezone", "--include-zoneinfo"}};
+  opt.env = {"PATH=/usr/local/bin:/usr/bin"};
+  auto keep = compute_keep_set(img.index, std::vector<ReportFile>{}, opt, img.reader());
+  EXPECT_EQ(keep.paths.at("/usr/bin/ls"), (KeepReason{KeepKind::include_bin, "--include-exe ls"}));
+  EXPECT_TRUE(keep.contains("/usr/lib/x86_64-linux-gnu/libc.so.6")); // its closure
+  EXPECT_EQ(keep.paths.at("/usr/share/zoneinfo/Europe/Paris"),
+            (KeepReason{KeepKind::include_path, "--include-zoneinfo"}));
+  EXPECT_FALSE(keep.contains("/etc/timezone"));
+  ASSERT_EQ(keep.warnings.size(), 1u) << "an absent optional tree is no warning";
+  EXPECT_NE(keep.warnings[0].find("--include-exe `no-such-tool`"), std::string::npos);
+}
+
 TEST(KeepSet, IncludeShellAndAlwaysEntries) {
   TestImage img = image();
   img.dir("/data2");

@@ -7,7 +7,9 @@
 //  1. every reported path that exists in the image, resolved inside the image: the symlinks on
 //     the way are kept ("symlink on the way to X"), the final target "accessed";
 //  2. --include-path (a file, or a directory with its whole tree), --include-bin (a binary),
-//     --include-shell (/bin/sh, bash if present, and k_shell_tools found on the PATH);
+//     --include-exe (a program by name, on the image's PATH), the optional trees of
+//     --include-cert-all and --include-zoneinfo, --include-shell (/bin/sh, bash if present,
+//     and k_shell_tools found on the PATH);
 //  3. always: /etc/passwd, /etc/group, /etc/nsswitch.conf, the working directory, the VOLUME
 //     directories, /tmp, /var/tmp, /run (and the /var/run symlink);
 //  4. expansions, until nothing new appears: the target of every kept hard link, the ELF
@@ -58,6 +60,26 @@ std::string to_string(KeepKind kind);
 /// A short sentence for people: "ELF dependency of /usr/bin/x", "parent of /usr/bin/x".
 std::string describe(const KeepReason& reason);
 
+/// What --include-cert-all keeps when the image has it: the CA bundles and certificate
+/// directories of Debian/Ubuntu, Alpine, RHEL/Fedora/CentOS, SUSE and OpenSSL's own directory.
+inline const std::vector<std::string> k_cert_paths = {"/etc/ssl/certs",
+                                                      "/etc/ssl/cert.pem",
+                                                      "/etc/pki/tls/certs",
+                                                      "/etc/pki/tls/cert.pem",
+                                                      "/etc/pki/ca-trust",
+                                                      "/etc/pki/ca-trust-source",
+                                                      "/usr/share/ca-certificates",
+                                                      "/usr/local/share/ca-certificates",
+                                                      "/etc/ca-certificates",
+                                                      "/etc/ca-certificates.conf",
+                                                      "/usr/lib/ssl",
+                                                      "/var/lib/ca-certificates",
+                                                      "/usr/share/pki/trust"};
+
+/// What --include-zoneinfo keeps when the image has it.
+inline const std::vector<std::string> k_zoneinfo_paths = {"/usr/share/zoneinfo", "/etc/localtime",
+                                                          "/etc/timezone"};
+
 /// The utilities --include-shell adds when the image has them (as DockerSlim does).
 inline const std::vector<std::string> k_shell_tools = {
     "sh",   "bash", "ls",  "cat", "env",   "pwd",  "ps",   "head", "tail",  "more",
@@ -65,8 +87,11 @@ inline const std::vector<std::string> k_shell_tools = {
 
 /// Everything from the user and the image config that shapes the keep set.
 struct KeepInputs {
-  std::vector<std::string> include_paths;    ///< --include-path
-  std::vector<std::string> include_bins;     ///< --include-bin
+  std::vector<std::string> include_paths; ///< --include-path
+  std::vector<std::string> include_bins;  ///< --include-bin
+  std::vector<std::string> include_exes;  ///< --include-exe: names found on the image's PATH
+  /// Trees kept when the image has them, no warning when not: (path, the flag that asks).
+  std::vector<std::pair<std::string, std::string>> include_optional;
   bool include_shell = false;                ///< --include-shell
   std::vector<std::string> exclude_patterns; ///< --exclude-pattern
   std::string working_dir;                   ///< the image's (or --workdir's) WorkingDir

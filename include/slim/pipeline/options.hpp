@@ -71,6 +71,10 @@ struct BuildOptions {
 
   // what to keep
   std::vector<std::string> include_paths, include_bins, exclude_patterns;
+  std::vector<std::string> include_exes; ///< --include-exe: program names on the image's PATH
+  bool include_cert_all = false;         ///< --include-cert-all: keep::k_cert_paths
+  bool include_zoneinfo = false;         ///< --include-zoneinfo: keep::k_zoneinfo_paths
+  std::string copy_meta_artifacts;       ///< --copy-meta-artifacts: copy reports there too
   bool include_shell = false;
 
   // the new image
