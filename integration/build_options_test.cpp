@@ -264,6 +264,17 @@ TEST_F(BuildOptions, RefusedDockerSlimFlagsSayWhatToDoInstead) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_NE(r.err.find(c.expect), std::string::npos) << r.err;
   }
+  auto changes = run_command(slim_binary() + " xray --changes all slim-fixture/busybox:latest");
+  EXPECT_EQ(changes.exit_code, 1);
+  EXPECT_NE(changes.err.find("slim xray --json lists every layer's"), std::string::npos)
+      << changes.err;
+  auto top =
+      run_command(slim_binary() + " xray --json --top-changes-max 2 slim-fixture/nginx:latest");
+  ASSERT_EQ(top.exit_code, 0) << top.err;
+  auto xray = nlohmann::json::parse(top.out);
+  ASSERT_FALSE(xray["layers"].empty());
+  EXPECT_EQ(xray["top_directories"].size(), 2u) << "--top-changes-max is --top";
+  EXPECT_EQ(xray["largest_files"].size(), 2u);
 }
 
 } // namespace

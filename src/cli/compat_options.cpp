@@ -95,6 +95,25 @@ void add_compat_build_options(CLI::App* cmd, pipeline::BuildOptions& o, CompatSt
   refuse(cmd, "--image-overrides", "override the new image's config with --new-*", true);
 }
 
+void add_compat_xray_options(CLI::App* cmd, std::size_t& top) {
+  cmd->add_option("--top-changes-max", top, "(DockerSlim) the same as --top")
+      ->group("")
+      ->check(CLI::Range(1, 10000));
+  for (const char* flag : {"--changes", "--changes-output", "--layer", "--layer-changes-max",
+                           "--all-changes-max", "--add-changes-max", "--modify-changes-max",
+                           "--delete-changes-max", "--change-path", "--change-data"}) {
+    refuse(cmd, flag, "slim xray --json lists every layer's added, changed and deleted files",
+           true);
+  }
+  for (const char* flag : {"--add-image-manifest", "--add-image-config"}) {
+    refuse(cmd, flag, "docker image inspect shows the config; slim xray --json the layers");
+  }
+  for (const char* flag : {"--hash-data", "--detect-duplicates", "--show-duplicates",
+                           "--detect-utf8", "--reuse-saved-image", "--export-all-data-artifacts"}) {
+    refuse(cmd, flag, "slim xray reports sizes, wasted bytes, efficiency and special bits only");
+  }
+}
+
 void finish_compat_options(pipeline::BuildOptions& o, const CompatState& state) {
   for (const auto& f : state.exec_files) {
     o.exec_cmds.push_back(read_file(f, "--exec-file"));

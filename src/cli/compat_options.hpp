@@ -7,6 +7,7 @@
 #include "slim/pipeline/options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ void add_compat_run_options(CLI::App* cmd, pipeline::BuildOptions& o, CompatStat
 
 /// Flags of `build` only (what to keep, the new image, artifacts).
 void add_compat_build_options(CLI::App* cmd, pipeline::BuildOptions& o, CompatState& state);
+
+/// Flags of `xray` (`top`: the length of its lists).
+void add_compat_xray_options(CLI::App* cmd, std::size_t& top);
 
 /// Reads the files the compat flags name into `o`; throws slim::Error naming an unreadable one.
 void finish_compat_options(pipeline::BuildOptions& o, const CompatState& state);

@@ -1,6 +1,7 @@
 // `slim xray IMAGE [--json]`: layers, sizes, wasted bytes, efficiency, top directories,
 // setuid/setgid files and files with capabilities.
 #include "common.hpp"
+#include "compat_options.hpp"
 #include "slim/image/engine_io.hpp"
 #include "slim/image/xray.hpp"
 #include "slim/util/temp_dir.hpp"
@@ -86,6 +87,7 @@ void register_xray(CLI::App& app, const GlobalOptions& global, int& exit_code) {
                   "--ci: fail when a larger share (0..1) of the image is wasted")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  add_compat_xray_options(cmd, opts->top);
   cmd->callback([&global, &exit_code, opts] { exit_code = run_xray(global, *opts); });
 }
 
