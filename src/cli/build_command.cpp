@@ -186,6 +186,12 @@ void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_option("--format", o.output_format, "format of --output-tar: docker or oci")
       ->check(CLI::IsMember({"docker", "oci"}))
       ->capture_default_str();
+  cmd->add_option("--source", o.source,
+                  "where the image's files are read from: pristine (a container of the image in "
+                  "which nothing runs; costs what is kept) or export (the whole image, as "
+                  "`docker save` gives it)")
+      ->check(CLI::IsMember({"pristine", "export"}))
+      ->capture_default_str();
   cmd->add_option("--include-path", o.include_paths,
                   "keep this file or directory tree too (repeatable)");
   cmd->add_option("--include-bin", o.include_bins,

@@ -54,9 +54,10 @@ void write_and_load(Context& ctx, TagRollback& rollback) {
   std::string created_by = "slim build " + ctx.opt.image + " (slim " + SLIM_VERSION + ")";
   std::optional<image::NewImage> img;
   pass(ctx, "write", [&] {
-    img = image::write_image(ctx.source, selection, overrides(ctx.opt, ctx.source.config.config),
-                             created_by, ctx.tmp->path());
+    img = image::write_image(ctx.files->index(), ctx.config, selection, ctx.files->content(),
+                             overrides(ctx.opt, ctx.config.config), created_by, ctx.tmp->path());
     ctx.layer_bytes = img->layer.size;
+    ctx.files->release(); // the pristine container is not needed any more
   });
   if (!ctx.opt.output_tar.empty()) {
     pass(ctx, "output", [&] {

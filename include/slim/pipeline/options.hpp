@@ -68,6 +68,10 @@ struct BuildOptions {
   std::string sensor_mode = "both";
   std::string sensor_path; ///< host path of the static sensor binary
 
+  // where the image's files are read from: "pristine" (a container of the image in which
+  // nothing runs) or "export" (GET /images/{name}/get); both give the same image
+  std::string source = "pristine";
+
   // what to keep
   std::vector<std::string> include_paths, include_bins, exclude_patterns;
   bool include_shell = false;
