@@ -41,24 +41,16 @@ void keep_pass(Context& ctx) {
   // lacks some answers "not at hand" and fetches them after the round; the round that lacks
   // nothing saw every byte it asked for, so its keep set is the one the whole image gives.
   FileSource& files = *ctx.files;
-  int round = 1;
-  for (;; ++round) {
-    ctx.keep = keep::compute_keep_set(
-        files.index(), ctx.report, in,
-        [&files](const image::Entry& e, std::size_t max) { return files.read(e, max); });
-    if (!files.fetch()) {
-      break;
-    }
-    if (round == k_max_keep_rounds) {
-      throw Error("the keep set still lacked file bytes after " +
-                  std::to_string(k_max_keep_rounds) + " rounds of reading them");
-    }
-  }
+  int rounds = 0;
+  ctx.keep = keep::compute_keep_set_in_rounds(
+      files.index(), ctx.report, in,
+      [&files](const image::Entry& e, std::size_t max) { return files.read(e, max); },
+      [&files] { return files.fetch(); }, k_max_keep_rounds, &rounds);
   for (const auto& w : ctx.keep.warnings) {
     ctx.warnings.push_back(w);
   }
   SLIM_INFO("keeping {} of {} paths ({} round{})", ctx.keep.paths.size(), files.index().size(),
-            round, round == 1 ? "" : "s");
+            rounds, rounds == 1 ? "" : "s");
 }
 
 } // namespace slim::pipeline
