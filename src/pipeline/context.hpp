@@ -50,6 +50,7 @@ struct Context {
   std::optional<TempDir> tmp;
   image::ImageConfig config;         ///< the image's config as the engine's inspect shows it
   std::unique_ptr<FileSource> files; ///< the pristine container or the export (not for profile)
+  std::unique_ptr<FileSource> check_files; ///< --source compare: the export, checked against it
 
   // run + exercise + stop
   std::string sensor_path;

@@ -62,9 +62,9 @@ void inspect_pass(Context& ctx) {
                json_argv(cfg.value("Cmd", nlohmann::json())), ctx.opt.entrypoint, ctx.opt.cmd);
 }
 
-std::unique_ptr<FileSource> open_source(const engine::Client& client, const BuildOptions& options,
+std::unique_ptr<FileSource> open_source(const engine::Client& client, const std::string& kind,
                                         SourceRequest request) {
-  if (options.source == "export") {
+  if (kind == "export") {
     return export_files(client, request);
   }
   return pristine_files(client, request);

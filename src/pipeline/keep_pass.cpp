@@ -22,6 +22,25 @@ std::string mount_destination(const std::string& spec) {
                      second == std::string::npos ? std::string::npos : second - first - 1);
 }
 
+// Where two keep sets part: the first path kept by one only or for another reason.
+std::string first_difference(const keep::KeepSet& pristine, const keep::KeepSet& exported) {
+  auto a = pristine.paths.begin();
+  auto b = exported.paths.begin();
+  for (; a != pristine.paths.end() && b != exported.paths.end(); ++a, ++b) {
+    if (a->first != b->first) {
+      return "`" + std::min(a->first, b->first) + "` is kept by " +
+             (a->first < b->first ? "the pristine container's" : "the export's") + " only";
+    }
+    if (a->second != b->second) {
+      return "`" + a->first + "` is kept as " + keep::describe(a->second) + " by one, as " +
+             keep::describe(b->second) + " by the other";
+    }
+  }
+  const auto& rest = a != pristine.paths.end() ? a->first : b->first;
+  return "`" + rest + "` is kept by " +
+         (a != pristine.paths.end() ? "the pristine container's" : "the export's") + " only";
+}
+
 } // namespace
 
 void keep_pass(Context& ctx) {
@@ -46,6 +65,17 @@ void keep_pass(Context& ctx) {
       files.index(), ctx.report, in,
       [&files](const image::Entry& e, std::size_t max) { return files.read(e, max); },
       [&files] { return files.fetch(); }, k_max_keep_rounds, &rounds);
+  if (ctx.check_files) {
+    keep::KeepSet other = keep::compute_keep_set_in_rounds(
+        ctx.check_files->index(), ctx.report, in,
+        [&ctx](const image::Entry& e, std::size_t max) { return ctx.check_files->read(e, max); },
+        [&ctx] { return ctx.check_files->fetch(); }, k_max_keep_rounds);
+    if (other.paths != ctx.keep.paths) {
+      throw Error("--source compare: the pristine container and the export give different keep "
+                  "sets: " +
+                  first_difference(ctx.keep, other));
+    }
+  }
   for (const auto& w : ctx.keep.warnings) {
     ctx.warnings.push_back(w);
   }

@@ -14,9 +14,9 @@ class TagRollback;
 /// inspect: the image's config, ID and size, the result tags (and what they named before), the
 /// profile path and the app's argv.
 void inspect_pass(Context& ctx);
-/// The source of the image's files `--source` names (pristine or export), opened on a
-/// connection of its own: it runs on another thread while the app is profiled.
-std::unique_ptr<FileSource> open_source(const engine::Client& client, const BuildOptions& options,
+/// A source of the image's files ("pristine" or "export"), opened on a connection of its own:
+/// it runs on another thread while the app is profiled.
+std::unique_ptr<FileSource> open_source(const engine::Client& client, const std::string& kind,
                                         SourceRequest request);
 /// Reads the sensor, plans the exercise, loads the probe sidecar when there are probes.
 void prepare_run(Context& ctx);

@@ -39,6 +39,7 @@ int run_build(engine::Client& client, const BuildOptions& options) {
   // image has a shell, it waits for neither). Declared after ctx: it is joined before the temp
   // dir goes. `slim profile` needs no files.
   std::future<std::unique_ptr<FileSource>> opening;
+  std::future<std::unique_ptr<FileSource>> checking; // --source compare: the export too
   auto source_started = Clock::now();
   ctx.sensor_path = find_sensor(options.sensor_path);
   ctx.sensor_bytes = read_host_file(ctx.sensor_path);
@@ -48,31 +49,38 @@ int run_build(engine::Client& client, const BuildOptions& options) {
                                    .volumes = ctx.config.config.volumes},
                           .work_dir = ctx.tmp->path(),
                           .sensor_bytes = ctx.sensor_bytes};
-    opening = std::async(std::launch::async, open_source, std::cref(client), std::cref(options),
-                         std::move(request));
+    std::string kind = options.source == "export" ? "export" : "pristine";
+    opening = std::async(std::launch::async, open_source, std::cref(client), kind, request);
+    if (options.source == "compare") {
+      checking = std::async(std::launch::async, open_source, std::cref(client),
+                            std::string("export"), request);
+    }
   }
-  // When the run fails while the source is still being read, stop it instead of waiting for it
+  // When the run fails while a source is still being read, stop it instead of waiting for it
   // (minutes for a large export): slim is ending with that error anyway. Declared after the
-  // future, so this runs before the future's destructor waits for the thread.
-  struct StopSourceOnError {
+  // futures, so this runs before their destructors wait for the threads.
+  struct StopSourcesOnError {
     std::future<std::unique_ptr<FileSource>>& opening;
+    std::future<std::unique_ptr<FileSource>>& checking;
     int uncaught = std::uncaught_exceptions();
-    ~StopSourceOnError() {
-      if (std::uncaught_exceptions() > uncaught && opening.valid()) {
+    ~StopSourcesOnError() {
+      if (std::uncaught_exceptions() > uncaught && (opening.valid() || checking.valid())) {
         cancel::request();
       }
     }
-  } stop_source{opening};
+  } stop_sources{opening, checking};
   prepare_run(ctx);
   run_and_exercise(ctx);
   if (!options.profile_only) {
-    // Only the time still spent waiting for the source is counted as its pass.
-    const char* name = options.source == "export" ? "export" : "source";
-    pass(ctx, name, [&] { ctx.files = opening.get(); });
+    // Only the time still spent waiting for a source is counted as its pass.
+    pass(ctx, options.source == "export" ? "export" : "source", [&] { ctx.files = opening.get(); });
+    if (checking.valid()) {
+      pass(ctx, "export", [&] { ctx.check_files = checking.get(); });
+    }
     for (const auto& w : ctx.files->warnings()) {
       ctx.warnings.push_back(w);
     }
-    SLIM_INFO("read the index of {} ({} paths, {}, {:.2f} s in all)", options.image,
+    SLIM_INFO("read the index of {} ({} paths, {}, {:.2f} s after the start)", options.image,
               ctx.files->index().size(), options.source,
               std::chrono::duration<double>(Clock::now() - source_started).count());
   }

@@ -69,7 +69,8 @@ struct BuildOptions {
   std::string sensor_path; ///< host path of the static sensor binary
 
   // where the image's files are read from: "pristine" (a container of the image in which
-  // nothing runs) or "export" (GET /images/{name}/get); both give the same image
+  // nothing runs) or "export" (GET /images/{name}/get), which give the same image, or "compare"
+  // (both; an error unless their keep sets and layers are the same)
   std::string source = "pristine";
 
   // what to keep
