@@ -74,8 +74,9 @@ void to_container_view(FileIndex& index, const ContainerViewInputs& inputs) {
   }
   index.put(directory("/", 0));
   for (const auto& v : volumes) {
-    if (index.find(v) == nullptr) {
-      index.put(directory(v, inputs.created));
+    // The engine makes a missing VOLUME directory and its missing parents (MkdirAll, 0755).
+    for (std::string d = v; d != "/" && index.find(d) == nullptr; d = parent_path(d)) {
+      index.put(directory(d, inputs.created));
     }
   }
   std::map<DataRef, std::vector<Entry*>> inodes; // names in path order

@@ -108,6 +108,11 @@ TEST(ContainerView, VolumeDirectoriesHaveTheCreationTimeAndAreMadeWhenMissing) {
   EXPECT_EQ(idx.find("/run/app")->type, EntryType::directory);
   EXPECT_EQ(idx.find("/run/app")->mode, 0755u);
   ASSERT_NE(idx.find("/new/vol"), nullptr);
+  // Its missing parent too, as the engine makes it (the pristine container's walk sees it).
+  ASSERT_NE(idx.find("/new"), nullptr);
+  EXPECT_EQ(idx.find("/new")->type, EntryType::directory);
+  EXPECT_EQ(idx.find("/new")->mode, 0755u);
+  EXPECT_EQ(idx.find("/new")->mtime, 1000);
   EXPECT_EQ(resolved_volumes(idx, {"/var/run/app", "/data", "/data/", "/proc/x", "/"}),
             (std::vector<std::string>{"/data", "/run/app"}));
 }

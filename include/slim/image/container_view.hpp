@@ -16,7 +16,7 @@
 //    the directories it makes itself the moment of the load), and at or below a VOLUME
 //    directory it is the creation time (the engine copies a volume's contents at every start:
 //    no container shows the image's own); a VOLUME directory the image lacks is made (0755,
-//    root), as the engine makes it;
+//    root), with its missing parents, as the engine makes them;
 //  - hard links: entries with the same DataRef are one inode; its first name in path order is
 //    the file, the others link to it; a group is split at a volume's boundary (the volume's
 //    copy is another file).
