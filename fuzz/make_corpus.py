@@ -159,10 +159,38 @@ def elf():
         write("elf", name + ".head", data[:2048])  # truncated: headers only
 
 
+def source_stream():
+    """Byte 0: even = index stream, odd = read answers; byte 1: the piece size fed."""
+    index = (b"slim-source-index 1\n"
+             b"d / 0755 0 0 1700000000 5\n"
+             b"d /etc 0750 0 4 1700000001 0\n"
+             b"f /etc/a%20b%0Ac 0644 1000 1000 -5 999999999 12 -\n"
+             b"x security.capability 0100000200200000\n"
+             b"x user.empty -\n"
+             b"f /bin/x 4755 0 0 1 0 3 64:9\n"
+             b"f /bin/y 4755 0 0 1 0 3 64:9\n"
+             b"l /bin/sh 0777 0 0 1 0 busybox\n"
+             b"l /up 0777 0 0 1 0 ../../..\n"
+             b"c /dev-null 0666 0 0 1 0 1 3\n"
+             b"b /loop 0660 0 6 1 0 7 9\n"
+             b"p /fifo 0600 0 0 1 0\n"
+             b"w cannot%20stat%20/x\n"
+             b"end 11\n")
+    write("source_stream", "index", b"\x00\x3f" + index)
+    write("source_stream", "index_bytewise", b"\x02\x00" + index)
+    write("source_stream", "index_cut", b"\x00\x07" + index[:-9])
+    # Three requests of at most 5, 0 and 9 bytes: one answered, one error, one empty.
+    data = (b"slim-source-data 1\n" b"D 5\nhello" b"E no%20such%20file\n" b"D 0\n" b"end 3\n")
+    write("source_stream", "read", b"\x01\x3f\x03\x05\x09\x09" + data)
+    write("source_stream", "read_bytewise", b"\x01\x00\x03\x05\x09\x09" + data)
+    write("source_stream", "read_too_long", b"\x01\x3f\x01\x02" + b"slim-source-data 1\nD 5\nhello\nend 1\n")
+
+
 if __name__ == "__main__":
     layers()
     reports()
     http()
     mux()
     elf()
+    source_stream()
     sys.exit(0)

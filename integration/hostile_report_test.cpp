@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <iterator>
 
 namespace slim::it {
 namespace {
@@ -19,10 +20,29 @@ using T = CraftedEntry::Type;
 const std::vector<std::string> k_app = {"/bin/sh", "-c", "cat /app/used >/dev/null"};
 
 /// A "sensor" (a busybox shell script) that writes its report with `forge` (a shell snippet)
-/// and then runs the app's command (what follows `--`).
+/// and then runs the app's command (what follows `--`). slim puts the same file into the
+/// pristine container (`source serve|index|read`): there it is the real sensor, appended to the
+/// script and copied out once into /.slim (which that container's walk skips), so the files
+/// still come from the default source and only the report lies.
 std::string lying_sensor(const std::string& forge) {
-  return "#!/bin/sh\n" + forge +
-         "\nwhile [ $# -gt 0 ] && [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n";
+  std::ifstream in(sensor_binary(), std::ios::binary);
+  std::string real((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string head;
+  for (std::size_t offset = 1;;) {
+    head = "#!/bin/sh\n"
+           "if [ \"$1\" = source ]; then\n"
+           "  [ -x /.slim/real-sensor ] || { tail -c +" +
+           std::to_string(offset) +
+           " \"$0\" > /.slim/real-sensor.$$ && chmod 755 /.slim/real-sensor.$$ &&"
+           " mv /.slim/real-sensor.$$ /.slim/real-sensor; }\n"
+           "  exec /.slim/real-sensor \"$@\"\n"
+           "fi\n" +
+           forge + "\nwhile [ $# -gt 0 ] && [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n";
+    if (head.size() + 1 == offset) {
+      return head + real;
+    }
+    offset = head.size() + 1;
+  }
 }
 
 struct Outcome {

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan) and runs each for a while.
 #   scripts/fuzz.sh [TARGET|all] [SECONDS]     default: all, 60 s per target
-# TARGET: layer sensor_report elf mux_stream sensor_http engine_http links verify_text.
+# TARGET: layer sensor_report elf mux_stream sensor_http engine_http links verify_text
+# source_stream.
 # Each target fuzzes a work corpus outside the repo (${SLIM_FUZZ_WORK:-/var/tmp/slim-fuzz}/
 # <target>, seeded from fuzz/corpus/<target>, kept between runs); crashes are written to
 # <work>/crashes/<target>/ and make the script fail. Prints executions per target at the end.
 # SLIM_FUZZ_BUILD_DIR (default build-fuzz) and SLIM_FUZZ_NICE (default 10) can be set.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-all_targets=(layer sensor_report elf mux_stream sensor_http engine_http links verify_text)
+all_targets=(layer sensor_report elf mux_stream sensor_http engine_http links verify_text
+  source_stream)
 what=${1:-all}
 seconds=${2:-60}
 build=${SLIM_FUZZ_BUILD_DIR:-$root/build-fuzz}

@@ -238,6 +238,58 @@ CommandResult parse_probe(const std::vector<std::string>& args) {
   return cmd;
 }
 
+// `source serve [--timeout S]`, `source index [--volume DIR]... [--skip PATH]...`, `source read`.
+CommandResult parse_source(const std::vector<std::string>& args) {
+  Command cmd;
+  cmd.kind = Command::Kind::source;
+  if (args.size() < 2) {
+    return fail("source: name serve, index or read");
+  }
+  const std::string& action = args[1];
+  if (action == "serve") {
+    cmd.source.action = SourceOptions::Action::serve;
+  } else if (action == "index") {
+    cmd.source.action = SourceOptions::Action::index;
+  } else if (action == "read") {
+    cmd.source.action = SourceOptions::Action::read;
+  } else {
+    return fail("source: unknown action `" + action + "` (serve, index, read)");
+  }
+  bool skip_given = false;
+  std::string error;
+  const bool index = cmd.source.action == SourceOptions::Action::index;
+  const bool serve = cmd.source.action == SourceOptions::Action::serve;
+  Cursor c(args, 2);
+  while (!c.done()) {
+    std::optional<std::string> v;
+    if (index && (v = c.take("--volume", error))) {
+      if (v->empty() || v->front() != '/') {
+        return fail("source index: --volume needs an absolute path");
+      }
+      cmd.source.volumes.push_back(*v);
+    } else if (index && (v = c.take("--skip", error))) {
+      if (v->empty() || v->front() != '/') {
+        return fail("source index: --skip needs an absolute path");
+      }
+      cmd.source.skip.push_back(*v);
+      skip_given = true;
+    } else if (serve && (v = c.take("--timeout", error))) {
+      auto secs = parse_seconds(*v);
+      if (!secs || *secs <= 0) {
+        return fail("source serve: --timeout needs a positive number of seconds");
+      }
+      cmd.source.timeout = *secs;
+    } else {
+      return fail(error.empty() ? "source " + action + ": unknown argument `" + c.peek() + "`"
+                                : error);
+    }
+  }
+  if (!skip_given) {
+    cmd.source.skip.emplace_back("/.slim");
+  }
+  return cmd;
+}
+
 } // namespace
 
 const char* mode_name(Mode mode) {
@@ -289,7 +341,10 @@ Result<Command> parse_command_line(const std::vector<std::string>& args) {
   if (sub == "probe") {
     return parse_probe(args);
   }
-  return fail("unknown command `" + sub + "` (run, exec, ctl, probe, --version)");
+  if (sub == "source") {
+    return parse_source(args);
+  }
+  return fail("unknown command `" + sub + "` (run, exec, ctl, probe, source, --version)");
 }
 
 std::string usage_text() {
@@ -302,6 +357,9 @@ std::string usage_text() {
          "  sensor probe URL [--method M] [--header 'Name: value']... [--data BODY]\n"
          "               [--timeout SECONDS] [--retries N] [--retry-delay SECONDS]\n"
          "  sensor probe --batch IN OUT\n"
+         "  sensor source serve [--timeout SECONDS]\n"
+         "  sensor source index [--volume DIR]... [--skip PATH]...\n"
+         "  sensor source read   (requests on stdin, answers on stdout)\n"
          "  sensor --version\n";
 }
 

@@ -59,13 +59,22 @@ struct ProbeOptions {
   double retry_delay = 1.0;         ///< seconds between attempts
 };
 
+/// `source serve|index|read`: the pristine container's side of the build's data path.
+struct SourceOptions {
+  enum class Action { serve, index, read } action = Action::serve;
+  std::vector<std::string> volumes; ///< index: --volume DIR, mounts walked (the image's VOLUMEs)
+  std::vector<std::string> skip;    ///< index: --skip PATH, never listed (default /.slim)
+  double timeout = 3600.0;          ///< serve: --timeout SECONDS, then PID 1 exits on its own
+};
+
 /// A parsed command line.
 struct Command {
-  enum class Kind { version, help, run, ctl, exec, probe } kind = Kind::help;
+  enum class Kind { version, help, run, ctl, exec, probe, source } kind = Kind::help;
   RunOptions run;
   CtlOptions ctl;
   ExecOptions exec;
   ProbeOptions probe;
+  SourceOptions source;
 };
 
 /// Parses argv (without argv[0]); the error names the bad argument.

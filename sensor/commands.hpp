@@ -15,6 +15,9 @@ int exec_command(const ExecOptions& options);
 /// `sensor probe`: one HTTP(S) request; prints one JSON line; 0 when a response came.
 int probe_command(const ProbeOptions& options);
 
+/// `sensor source serve|index|read`: the pristine container's PID 1, its walk, its reads.
+int source_command(const SourceOptions& options);
+
 /// Parses argv and runs the subcommand; the executable's whole main.
 int sensor_main(int argc, char** argv);
 

@@ -33,6 +33,8 @@ int sensor_main(int argc, char** argv) {
       return exec_command(cmd.exec);
     case Command::Kind::probe:
       return probe_command(cmd.probe);
+    case Command::Kind::source:
+      return source_command(cmd.source);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sensor: error: %s\n", e.what());

@@ -154,6 +154,10 @@ std::vector<TarMember> read_members(archive* a) {
     } else if (const char* s = archive_entry_symlink(e); s != nullptr) {
       m.link_target = s;
     }
+    m.uid = static_cast<unsigned>(archive_entry_uid(e));
+    m.gid = static_cast<unsigned>(archive_entry_gid(e));
+    m.mtime = archive_entry_mtime(e);
+    m.mtime_nsec = archive_entry_mtime_nsec(e);
     m.dev_major = static_cast<unsigned>(archive_entry_rdevmajor(e));
     m.dev_minor = static_cast<unsigned>(archive_entry_rdevminor(e));
     archive_entry_xattr_reset(e);
@@ -207,7 +211,7 @@ std::string write_layer_tar(const std::filesystem::path& out, const EntryGenerat
   while (next(c)) {
     archive_entry_clear(e.get());
     archive_entry_set_pathname(e.get(), c.path.c_str());
-    archive_entry_set_mtime(e.get(), 1'700'000'000, 0);
+    archive_entry_set_mtime(e.get(), c.mtime, c.mtime_nsec);
     archive_entry_set_uid(e.get(), c.uid);
     archive_entry_set_gid(e.get(), c.gid);
     std::size_t size = 0;

@@ -30,6 +30,8 @@ struct CraftedEntry {
   std::map<std::string, std::string> xattrs; ///< e.g. security.capability (raw bytes)
   unsigned dev_major = 0, dev_minor = 0;
   unsigned uid = 0, gid = 0;
+  std::int64_t mtime = 1'700'000'000;
+  unsigned mtime_nsec = 0;
 };
 
 /// Produces entries one by one into its argument; returns false when there are no more.
@@ -71,6 +73,10 @@ struct TarMember {
   std::map<std::string, std::string> xattrs;
   std::string content; ///< files only, up to 1 MiB
   unsigned dev_major = 0, dev_minor = 0;
+  unsigned uid = 0, gid = 0;
+  std::int64_t mtime = 0;
+  long mtime_nsec = 0;
+  bool operator==(const TarMember&) const = default;
 };
 /// Every member of the tar `tar` (bytes), in order, names without a trailing slash; throws
 /// slim::Error when malformed.

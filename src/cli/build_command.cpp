@@ -214,6 +214,13 @@ void register_build(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_option("--format", o.output_format, "format of --output-tar: docker or oci")
       ->check(CLI::IsMember({"docker", "oci"}))
       ->capture_default_str();
+  cmd->add_option("--source", o.source,
+                  "where the image's files are read from: pristine (a container of the image in "
+                  "which nothing runs; costs what is kept), export (the whole image, as "
+                  "`docker save` gives it) or compare (both, and an error unless they give the "
+                  "same layer)")
+      ->check(CLI::IsMember({"pristine", "export", "compare"}))
+      ->capture_default_str();
   cmd->add_option("--include-path", o.include_paths,
                   "keep this file or directory tree too (repeatable)");
   cmd->add_option("--include-bin", o.include_bins,

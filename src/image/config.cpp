@@ -211,6 +211,99 @@ std::string derive_config(const ImageConfig& original, const ConfigOverrides& o,
   return out.dump();
 }
 
+ImageConfig config_from_inspect(const nlohmann::json& inspect, const std::string& what) {
+  if (!inspect.is_object()) {
+    throw Error("cannot read `" + what + "`: not a JSON object");
+  }
+  json raw = json::object();
+  auto copy_string = [&](const char* from, const char* to, bool always) {
+    auto it = inspect.find(from);
+    if (it != inspect.end() && it->is_string() && (always || !it->get<std::string>().empty())) {
+      raw[to] = *it;
+    }
+  };
+  copy_string("Architecture", "architecture", true);
+  copy_string("Os", "os", true);
+  copy_string("Created", "created", true);
+  copy_string("Variant", "variant", false);
+  copy_string("OsVersion", "os.version", false);
+  copy_string("Author", "author", false);
+  copy_string("Comment", "comment", false);
+  copy_string("DockerVersion", "docker_version", false);
+  auto cfg = inspect.find("Config");
+  raw["config"] = cfg != inspect.end() && cfg->is_object() ? *cfg : json::object();
+  json layers = json::array();
+  if (auto rootfs = inspect.find("RootFS"); rootfs != inspect.end() && rootfs->is_object()) {
+    if (auto l = rootfs->find("Layers"); l != rootfs->end() && l->is_array()) {
+      layers = *l;
+    }
+  }
+  raw["rootfs"] = {{"type", "layers"}, {"diff_ids", layers}};
+  return parse_image_config(raw.dump(), what);
+}
+
+namespace {
+
+bool digits(const std::string& s, std::size_t pos, std::size_t n, int& out) {
+  if (pos + n > s.size()) {
+    return false;
+  }
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') {
+      return false;
+    }
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+} // namespace
+
+std::int64_t created_seconds(const std::string& t) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!digits(t, 0, 4, year) || t.size() < 20 || t[4] != '-' || !digits(t, 5, 2, month) ||
+      t[7] != '-' || !digits(t, 8, 2, day) || (t[10] != 'T' && t[10] != 't') ||
+      !digits(t, 11, 2, hour) || t[13] != ':' || !digits(t, 14, 2, minute) || t[16] != ':' ||
+      !digits(t, 17, 2, second) || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+      minute > 59 || second > 60) {
+    return 0;
+  }
+  std::size_t i = 19;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+      ++i;
+    }
+  }
+  std::int64_t offset = 0;
+  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z') && i + 1 == t.size()) {
+    offset = 0;
+  } else if (i + 6 == t.size() && (t[i] == '+' || t[i] == '-') && t[i + 3] == ':') {
+    int oh = 0, om = 0;
+    if (!digits(t, i + 1, 2, oh) || !digits(t, i + 4, 2, om)) {
+      return 0;
+    }
+    offset = (t[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+  } else {
+    return 0;
+  }
+  std::int64_t secs =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + minute * 60 + second - offset;
+  return secs < 0 ? 0 : secs;
+}
+
 std::vector<DockerManifestEntry> parse_docker_manifest(const std::string& text) {
   json j = parse_json(text, "manifest.json");
   std::vector<DockerManifestEntry> out;

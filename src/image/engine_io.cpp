@@ -12,7 +12,7 @@
 namespace slim::image {
 
 SourceImage export_image(engine::Client& client, const std::string& name,
-                         const std::filesystem::path& work_dir) {
+                         const std::filesystem::path& work_dir, const FlattenOptions& options) {
   auto path = work_dir / "image.tar";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -50,7 +50,7 @@ SourceImage export_image(engine::Client& client, const std::string& name,
     throw Error(errno_message("cannot write", path.string(), errno));
   }
   SLIM_DEBUG("exported {} ({} bytes) to {}", name, total, path.string());
-  return open_image_archive(path, work_dir);
+  return open_image_archive(path, work_dir, options);
 }
 
 std::string load_image(engine::Client& client, const TarStream& archive,

@@ -78,6 +78,11 @@ const Entry* FileIndex::find(std::string_view path) const {
   return it == m_entries.end() ? nullptr : &it->second;
 }
 
+Entry* FileIndex::find_mutable(std::string_view path) {
+  auto it = m_entries.find(path);
+  return it == m_entries.end() ? nullptr : &it->second;
+}
+
 std::vector<const Entry*> FileIndex::subtree(std::string_view dir) const {
   std::vector<const Entry*> out;
   std::string prefix = child_prefix(dir);
@@ -103,6 +108,12 @@ std::vector<const Entry*> FileIndex::children(std::string_view dir) const {
 
 void FileIndex::for_each(const std::function<void(const Entry&)>& fn) const {
   for (const auto& [path, entry] : m_entries) {
+    fn(entry);
+  }
+}
+
+void FileIndex::for_each_mutable(const std::function<void(Entry&)>& fn) {
+  for (auto& [path, entry] : m_entries) {
     fn(entry);
   }
 }

@@ -1,6 +1,8 @@
 #include "slim/image/flatten.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <unordered_map>
 
 namespace slim::image {
@@ -78,9 +80,76 @@ std::int64_t hidden_bytes(const FileIndex& index, const std::string& path) {
   return sum;
 }
 
+// The directories the engine makes while it extracts `layer`: parents of its entries and
+// whiteouts that the layer has no entry for (an opaque marker's directory too).
+std::set<std::string> implicit_dirs(const LayerContents& layer) {
+  std::set<std::string> named;
+  for (const Entry& e : layer.entries) {
+    if (e.type == EntryType::directory) {
+      named.insert(e.path);
+    }
+  }
+  std::set<std::string> out;
+  auto need = [&](std::string dir) {
+    for (; dir != "/"; dir = parent_path(dir)) {
+      if (named.count(dir) != 0 || !out.insert(dir).second) {
+        break; // its own parents are handled where it is named or was first needed
+      }
+    }
+  };
+  for (const Entry& e : layer.entries) {
+    need(parent_path(e.path));
+  }
+  for (const Whiteout& w : layer.whiteouts) {
+    need(w.opaque ? w.path : parent_path(w.path));
+  }
+  return out;
+}
+
+// What one hard link's header sets on the inode its names share.
+struct LinkHeader {
+  DataRef data;
+  std::uint32_t mode = 0, uid = 0, gid = 0;
+  std::int64_t mtime = 0;
+  std::uint32_t mtime_nsec = 0;
+  std::map<std::string, std::string> xattrs;
+};
+
+// Gives every name of each linked inode the metadata of its last header, as extraction does.
+void apply_link_headers(FileIndex& index, const std::vector<LinkHeader>& links) {
+  std::map<DataRef, std::vector<std::string>> names;
+  index.for_each([&names](const Entry& e) {
+    if (e.type == EntryType::regular || e.type == EntryType::hardlink) {
+      names[e.data].push_back(e.path);
+    }
+  });
+  for (const LinkHeader& h : links) {
+    // The inode holds every xattr any of its headers set; this header's values win.
+    std::map<std::string, std::string> xattrs = h.xattrs;
+    for (const std::string& path : names[h.data]) {
+      const Entry* e = index.find(path);
+      xattrs.insert(e->xattrs.begin(), e->xattrs.end());
+    }
+    for (const std::string& path : names[h.data]) {
+      Entry* e = index.find_mutable(path);
+      e->mode = h.mode;
+      e->uid = h.uid;
+      e->gid = h.gid;
+      e->mtime = h.mtime;
+      e->mtime_nsec = h.mtime_nsec;
+      e->xattrs = xattrs;
+    }
+  }
+}
+
 } // namespace
 
-Result<bool> apply_layer(FileIndex& index, LayerContents layer, WasteTracker* waste) {
+Result<bool> apply_layer(FileIndex& index, LayerContents layer, WasteTracker* waste,
+                         const FlattenOptions& options) {
+  std::set<std::string> made;
+  if (options.engine_view) {
+    made = implicit_dirs(layer);
+  }
   // Whiteouts first: they hide lower layers only, never entries of this same layer.
   for (const Whiteout& w : layer.whiteouts) {
     if (w.opaque) {
@@ -116,7 +185,8 @@ Result<bool> apply_layer(FileIndex& index, LayerContents layer, WasteTracker* wa
       waste->add(e.path, e.type == EntryType::regular ? e.size : 0);
     }
     if (e.type != EntryType::directory) {
-      if (const Entry* old = index.find(e.path); old != nullptr && old->type == EntryType::directory) {
+      if (const Entry* old = index.find(e.path);
+          old != nullptr && old->type == EntryType::directory) {
         index.erase_children(e.path);
       }
     }
@@ -124,8 +194,32 @@ Result<bool> apply_layer(FileIndex& index, LayerContents layer, WasteTracker* wa
       here[e.path] = i;
     }
   }
+  for (const std::string& dir : made) {
+    // A directory of this layer over a lower non-directory hides it; over a lower directory it
+    // shows its own metadata and the lower children.
+    if (const Entry* old = index.find(dir); old != nullptr && old->type != EntryType::directory) {
+      index.erase(dir);
+    }
+    Entry d;
+    d.path = dir;
+    d.type = EntryType::directory;
+    d.mode = 0755;
+    d.mtime = options.implicit_dir_mtime;
+    index.put(std::move(d));
+  }
+  std::vector<LinkHeader> links;
+  if (options.engine_view) {
+    for (const Entry& e : layer.entries) {
+      if (e.type == EntryType::hardlink) {
+        links.push_back({e.data, e.mode, e.uid, e.gid, e.mtime, e.mtime_nsec, e.xattrs});
+      }
+    }
+  }
   for (Entry& e : layer.entries) {
     index.put(std::move(e));
+  }
+  if (!links.empty()) {
+    apply_link_headers(index, links);
   }
   return true;
 }

@@ -15,7 +15,9 @@ constexpr const char* k_oci_manifest = "application/vnd.oci.image.manifest.v1+js
 constexpr const char* k_oci_config = "application/vnd.oci.image.config.v1+json";
 constexpr const char* k_oci_layer = "application/vnd.oci.image.layer.v1.tar";
 
-std::string hex_of(const std::string& digest) { return digest_hex(digest); }
+std::string hex_of(const std::string& digest) {
+  return digest_hex(digest);
+}
 
 // "repo:tag" -> {repo, tag}; the colon must come after the last slash (registry ports).
 std::pair<std::string, std::string> split_tag(const std::string& ref) {
@@ -38,9 +40,18 @@ std::string normalize_tag(const std::string& reference) {
 NewImage write_image(const SourceImage& source, const std::set<std::string>& selection,
                      const ConfigOverrides& overrides, const std::string& created_by,
                      const std::filesystem::path& work_dir) {
+  auto layers = source.layer_files();
+  return write_image(source.index, source.config, selection, layer_tar_content(layers), overrides,
+                     created_by, work_dir);
+}
+
+NewImage write_image(const FileIndex& index, const ImageConfig& config,
+                     const std::set<std::string>& selection, const ContentSource& content,
+                     const ConfigOverrides& overrides, const std::string& created_by,
+                     const std::filesystem::path& work_dir) {
   NewImage img;
-  img.layer = write_layer(source.index, source.layer_files(), selection, work_dir / "layer.tar");
-  img.config = derive_config(source.config, overrides, img.layer.diff_id, created_by);
+  img.layer = write_layer(index, selection, content, work_dir / "layer.tar");
+  img.config = derive_config(config, overrides, img.layer.diff_id, created_by);
   img.image_id = "sha256:" + sha256_hex(img.config);
   return img;
 }
@@ -76,9 +87,7 @@ TarStream oci_archive(const NewImage& image, const std::vector<std::string>& tag
       {"schemaVersion", 2},
       {"mediaType", k_oci_manifest},
       {"config",
-       {{"mediaType", k_oci_config},
-        {"digest", image.image_id},
-        {"size", image.config.size()}}},
+       {{"mediaType", k_oci_config}, {"digest", image.image_id}, {"size", image.config.size()}}},
       {"layers", json::array({json{{"mediaType", k_oci_layer},
                                    {"digest", image.layer.diff_id},
                                    {"size", image.layer.size}}})}};

@@ -184,7 +184,8 @@ std::string blob_name(const std::string& digest) {
 
 // Reads one layer member: decompresses when needed, checks digests, applies it to the image.
 void load_layer(SourceImage& img, const OuterArchive& ar, const std::string& member,
-                std::optional<std::string> blob_hex, const std::filesystem::path& work_dir) {
+                std::optional<std::string> blob_hex, const std::filesystem::path& work_dir,
+                const FlattenOptions& options) {
   std::uint32_t no = static_cast<std::uint32_t>(img.layers.size());
   if (no >= img.config.diff_ids.size()) {
     throw Error("image archive `" + ar.path().string() + "` has more layers than its config's " +
@@ -240,7 +241,7 @@ void load_layer(SourceImage& img, const OuterArchive& ar, const std::string& mem
   info.entries = c.entries.size();
   info.whiteouts = c.whiteouts.size();
   info.file_bytes = c.file_bytes;
-  auto applied = apply_layer(img.index, std::move(c), &img.waste);
+  auto applied = apply_layer(img.index, std::move(c), &img.waste, options);
   if (!applied) {
     throw Error("cannot apply layer `" + member + "` of `" + ar.path().string() +
                 "`: " + applied.error());
@@ -300,7 +301,8 @@ void attach_history(SourceImage& img) {
 } // namespace
 
 SourceImage open_image_archive(const std::filesystem::path& archive,
-                               const std::filesystem::path& work_dir) {
+                               const std::filesystem::path& work_dir,
+                               const FlattenOptions& options) {
   OuterArchive ar(archive);
   SourceImage img;
   if (ar.has("manifest.json")) {
@@ -316,7 +318,7 @@ SourceImage open_image_archive(const std::filesystem::path& archive,
     }
     for (const auto& layer : m.layers) {
       load_layer(img, ar, layer, layer.rfind("blobs/", 0) == 0 ? promised_hex(layer) : std::nullopt,
-                 work_dir);
+                 work_dir, options);
     }
   } else if (ar.has("index.json")) {
     img.format = ArchiveFormat::oci;
@@ -337,7 +339,7 @@ SourceImage open_image_archive(const std::filesystem::path& archive,
                   std::to_string(img.config.diff_ids.size()) + " diff_ids");
     }
     for (const auto& layer : m.layers) {
-      load_layer(img, ar, blob_name(layer.digest), digest_hex(layer.digest), work_dir);
+      load_layer(img, ar, blob_name(layer.digest), digest_hex(layer.digest), work_dir, options);
     }
   } else {
     throw Error("`" + archive.string() +

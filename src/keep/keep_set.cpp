@@ -1,6 +1,7 @@
 #include "slim/keep/keep_set.hpp"
 
 #include "slim/keep/glob.hpp"
+#include "slim/util/error.hpp"
 #include "slim/util/strings.hpp"
 
 #include <deque>
@@ -414,6 +415,24 @@ KeepSet compute_keep_set(const image::FileIndex& index, const std::vector<Report
 KeepSet compute_keep_set(const image::FileIndex& index, const SensorReport& report,
                          const KeepInputs& options, const ReadFile& read) {
   return compute_keep_set(index, report.files, options, read);
+}
+
+KeepSet compute_keep_set_in_rounds(const image::FileIndex& index, const SensorReport& report,
+                                   const KeepInputs& options, const ReadFile& read,
+                                   const FetchMissing& fetch, int max_rounds, int* rounds) {
+  for (int round = 1;; ++round) {
+    KeepSet keep = compute_keep_set(index, report, options, read);
+    if (!fetch()) {
+      if (rounds != nullptr) {
+        *rounds = round;
+      }
+      return keep;
+    }
+    if (round >= max_rounds) {
+      throw Error("the keep set still lacked file bytes after " + std::to_string(max_rounds) +
+                  " rounds of reading them");
+    }
+  }
 }
 
 std::string env_value(const std::vector<std::string>& env, std::string_view name) {

@@ -45,6 +45,9 @@ nlohmann::json container_create_body(const ContainerSpec& spec) {
   if (!spec.cap_add.empty()) {
     host["CapAdd"] = spec.cap_add;
   }
+  if (!spec.cap_drop.empty()) {
+    host["CapDrop"] = spec.cap_drop;
+  }
   if (!spec.security_opt.empty()) {
     host["SecurityOpt"] = spec.security_opt;
   }

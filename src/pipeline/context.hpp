@@ -2,7 +2,7 @@
 // The one context the passes of `slim build` share, and the timed pass. Private to src/pipeline.
 
 #include "slim/engine/client.hpp"
-#include "slim/image/source_image.hpp"
+#include "slim/image/config.hpp"
 #include "slim/keep/keep_set.hpp"
 #include "slim/keep/sensor_report.hpp"
 #include "slim/pipeline/container_run.hpp"
@@ -13,9 +13,11 @@
 #include "slim/util/log.hpp"
 #include "slim/util/temp_dir.hpp"
 #include "slim/verify/observation.hpp"
+#include "source_files.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -44,9 +46,11 @@ struct Context {
   std::vector<std::optional<std::string>> tags_before; ///< each tag's image ID before the build
   std::string seccomp_path;
 
-  // export
+  // source
   std::optional<TempDir> tmp;
-  image::SourceImage source;
+  image::ImageConfig config;         ///< the image's config as the engine's inspect shows it
+  std::unique_ptr<FileSource> files; ///< the pristine container or the export (not for profile)
+  std::unique_ptr<FileSource> check_files; ///< --source compare: the export, checked against it
 
   // run + exercise + stop
   std::string sensor_path;

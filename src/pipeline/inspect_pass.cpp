@@ -1,6 +1,5 @@
-// inspect and export: what the source image is, and its files.
+// inspect: what the source image is; and where its files are read from.
 #include "passes.hpp"
-#include "slim/image/engine_io.hpp"
 #include "slim/image/image_writer.hpp"
 #include "slim/pipeline/naming.hpp"
 
@@ -39,6 +38,8 @@ void inspect_pass(Context& ctx) {
     throw;
   }
   ctx.source_id = ctx.inspect.value("Id", "");
+  ctx.config =
+      image::config_from_inspect(ctx.inspect, "the engine's inspect of `" + ctx.opt.image + "`");
   ctx.source_size = ctx.inspect.value("Size", std::int64_t{0});
   ctx.tags = ctx.opt.tags.empty() ? std::vector<std::string>{default_result_tag(ctx.opt.image)}
                                   : ctx.opt.tags;
@@ -61,15 +62,12 @@ void inspect_pass(Context& ctx) {
                json_argv(cfg.value("Cmd", nlohmann::json())), ctx.opt.entrypoint, ctx.opt.cmd);
 }
 
-// Streams the image out of the engine into the temp dir and flattens it. Uses its own
-// connection so it can run on another thread while the app is profiled.
-image::SourceImage export_source(const engine::Client& client, const std::string& id,
-                                 const std::filesystem::path& dir) {
-  test_pause_point("export"); // on this thread when the export overlaps the run
-  engine::ClientOptions options{.endpoint = client.endpoint(), .api_version = client.api_version()};
-  engine::Client own(std::move(options));
-  own.connect();
-  return image::export_image(own, id, dir);
+std::unique_ptr<FileSource> open_source(const engine::Client& client, const std::string& kind,
+                                        SourceRequest request) {
+  if (kind == "export") {
+    return export_files(client, request);
+  }
+  return pristine_files(client, request);
 }
 
 } // namespace slim::pipeline

@@ -2,12 +2,14 @@
 #include "passes.hpp"
 
 #include <algorithm>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace slim::pipeline {
 
 namespace {
+
+// Enough for any real image (each round follows one more step of ELF dependencies or `#!`
+// interpreters); a source that keeps lacking bytes is broken.
+constexpr int k_max_keep_rounds = 64;
 
 // "SRC:DST[:ro]" -> DST (as docker's -v takes it).
 std::string mount_destination(const std::string& spec) {
@@ -20,31 +22,23 @@ std::string mount_destination(const std::string& spec) {
                      second == std::string::npos ? std::string::npos : second - first - 1);
 }
 
-std::optional<std::string> read_entry_prefix(const image::SourceImage& src, const image::Entry& e,
-                                             std::size_t max_bytes) {
-  if (e.type != image::EntryType::regular || e.data.layer >= src.layers.size()) {
-    return std::nullopt;
-  }
-  const auto& lf = src.layers[e.data.layer].tar;
-  std::size_t n = static_cast<std::size_t>(
-      std::min<std::int64_t>(e.size, static_cast<std::int64_t>(max_bytes)));
-  std::string buf(n, '\0');
-  int fd = ::open(lf.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return std::nullopt;
-  }
-  std::size_t got = 0;
-  while (got < n) {
-    ssize_t r =
-        ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(lf.offset + e.data.offset + got));
-    if (r <= 0) {
-      break;
+// Where two keep sets part: the first path kept by one only or for another reason.
+std::string first_difference(const keep::KeepSet& pristine, const keep::KeepSet& exported) {
+  auto a = pristine.paths.begin();
+  auto b = exported.paths.begin();
+  for (; a != pristine.paths.end() && b != exported.paths.end(); ++a, ++b) {
+    if (a->first != b->first) {
+      return "`" + std::min(a->first, b->first) + "` is kept by " +
+             (a->first < b->first ? "the pristine container's" : "the export's") + " only";
     }
-    got += static_cast<std::size_t>(r);
+    if (a->second != b->second) {
+      return "`" + a->first + "` is kept as " + keep::describe(a->second) + " by one, as " +
+             keep::describe(b->second) + " by the other";
+    }
   }
-  ::close(fd);
-  buf.resize(got);
-  return buf;
+  const auto& rest = a != pristine.paths.end() ? a->first : b->first;
+  return "`" + rest + "` is kept by " +
+         (a != pristine.paths.end() ? "the pristine container's" : "the export's") + " only";
 }
 
 } // namespace
@@ -66,21 +60,38 @@ void keep_pass(Context& ctx) {
   }
   in.include_shell = ctx.opt.include_shell;
   in.exclude_patterns = ctx.opt.exclude_patterns;
-  const auto& cfg = ctx.source.config.config;
+  const auto& cfg = ctx.config.config;
   in.working_dir = ctx.opt.new_workdir.value_or(cfg.working_dir);
   in.volumes = cfg.volumes;
   in.env = cfg.env;
   for (const auto& m : ctx.opt.mounts) {
     in.mount_points.push_back(mount_destination(m));
   }
-  ctx.keep = keep::compute_keep_set(ctx.source.index, ctx.report, in,
-                                    [&ctx](const image::Entry& e, std::size_t max) {
-                                      return read_entry_prefix(ctx.source, e, max);
-                                    });
+  // The keep set reads file heads (ELF headers, `#!` lines) through the source. A source that
+  // lacks some answers "not at hand" and fetches them after the round; the round that lacks
+  // nothing saw every byte it asked for, so its keep set is the one the whole image gives.
+  FileSource& files = *ctx.files;
+  int rounds = 0;
+  ctx.keep = keep::compute_keep_set_in_rounds(
+      files.index(), ctx.report, in,
+      [&files](const image::Entry& e, std::size_t max) { return files.read(e, max); },
+      [&files] { return files.fetch(); }, k_max_keep_rounds, &rounds);
+  if (ctx.check_files) {
+    keep::KeepSet other = keep::compute_keep_set_in_rounds(
+        ctx.check_files->index(), ctx.report, in,
+        [&ctx](const image::Entry& e, std::size_t max) { return ctx.check_files->read(e, max); },
+        [&ctx] { return ctx.check_files->fetch(); }, k_max_keep_rounds);
+    if (other.paths != ctx.keep.paths) {
+      throw Error("--source compare: the pristine container and the export give different keep "
+                  "sets: " +
+                  first_difference(ctx.keep, other));
+    }
+  }
   for (const auto& w : ctx.keep.warnings) {
     ctx.warnings.push_back(w);
   }
-  SLIM_INFO("keeping {} of {} paths", ctx.keep.paths.size(), ctx.source.index.size());
+  SLIM_INFO("keeping {} of {} paths ({} round{})", ctx.keep.paths.size(), files.index().size(),
+            rounds, rounds == 1 ? "" : "s");
 }
 
 } // namespace slim::pipeline

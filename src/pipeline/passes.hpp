@@ -14,15 +14,16 @@ class TagRollback;
 /// inspect: the image's config, ID and size, the result tags (and what they named before), the
 /// profile path and the app's argv.
 void inspect_pass(Context& ctx);
-/// export: streams image `id` into `dir` and flattens it, on a connection of its own (it may run
-/// on another thread while the app is profiled).
-image::SourceImage export_source(const engine::Client& client, const std::string& id,
-                                 const std::filesystem::path& dir);
+/// A source of the image's files ("pristine" or "export"), opened on a connection of its own:
+/// it runs on another thread while the app is profiled.
+std::unique_ptr<FileSource> open_source(const engine::Client& client, const std::string& kind,
+                                        SourceRequest request);
 /// Reads the sensor, plans the exercise, loads the probe sidecar when there are probes.
 void prepare_run(Context& ctx);
 /// run + exercise + stop: the profiling container from start to report.
 void run_and_exercise(Context& ctx);
-/// keep: the keep set from the index, the report and the flags.
+/// keep: the keep set from the index, the report and the flags (in rounds: each fetches the file
+/// heads the last one lacked, until one lacks none).
 void keep_pass(Context& ctx);
 /// write (+ output) + load: the one-layer image, tagged; arms `rollback` before the load.
 void write_and_load(Context& ctx, TagRollback& rollback);

@@ -1,6 +1,7 @@
 // The `slim build` pipeline: one context, a straight list of timed passes (each in passes.hpp).
 #include "slim/pipeline/pipeline.hpp"
 
+#include "host_files.hpp"
 #include "passes.hpp"
 #include "slim/pipeline/naming.hpp"
 #include "slim/pipeline/summary.hpp"
@@ -35,29 +36,56 @@ int run_build(engine::Client& client, const BuildOptions& options) {
     ctx.tmp->release();
     SLIM_INFO("keeping the temporary directory {}", ctx.tmp->path().string());
   }
-  // The export is the longest pass of slim's own and does not depend on the run, so it goes on
-  // while the app is profiled (planning asks the engine whether the image has a shell, it
-  // does not wait for the export). Declared after ctx: it is joined before the temp dir goes.
-  std::future<image::SourceImage> exporting = std::async(
-      std::launch::async, export_source, std::cref(client), ctx.source_id, ctx.tmp->path());
-  // When the run fails while the export still goes on, stop the export instead of waiting for
-  // it (minutes for a large image): slim is ending with that error anyway. Declared after the
-  // future, so this runs before the future's destructor waits for the thread.
-  struct StopExportOnError {
-    std::future<image::SourceImage>& exporting;
+  // The source of the files (the pristine container's index, or the export) does not depend on
+  // the run, so it is read while the app is profiled (planning asks the engine whether the
+  // image has a shell, it waits for neither). Declared after ctx: it is joined before the temp
+  // dir goes. `slim profile` needs no files.
+  std::future<std::unique_ptr<FileSource>> opening;
+  std::future<std::unique_ptr<FileSource>> checking; // --source compare: the export too
+  auto source_started = Clock::now();
+  ctx.sensor_path = find_sensor(options.sensor_path);
+  ctx.sensor_bytes = read_host_file(ctx.sensor_path);
+  if (!options.profile_only) {
+    SourceRequest request{.image_id = ctx.source_id,
+                          .view = {.created = image::created_seconds(ctx.config.created),
+                                   .volumes = ctx.config.config.volumes},
+                          .work_dir = ctx.tmp->path(),
+                          .sensor_bytes = ctx.sensor_bytes};
+    std::string kind = options.source == "export" ? "export" : "pristine";
+    opening = std::async(std::launch::async, open_source, std::cref(client), kind, request);
+    if (options.source == "compare") {
+      checking = std::async(std::launch::async, open_source, std::cref(client),
+                            std::string("export"), request);
+    }
+  }
+  // When the run fails while a source is still being read, stop it instead of waiting for it
+  // (minutes for a large export): slim is ending with that error anyway. Declared after the
+  // futures, so this runs before their destructors wait for the threads.
+  struct StopSourcesOnError {
+    std::future<std::unique_ptr<FileSource>>& opening;
+    std::future<std::unique_ptr<FileSource>>& checking;
     int uncaught = std::uncaught_exceptions();
-    ~StopExportOnError() {
-      if (std::uncaught_exceptions() > uncaught && exporting.valid()) {
+    ~StopSourcesOnError() {
+      if (std::uncaught_exceptions() > uncaught && (opening.valid() || checking.valid())) {
         cancel::request();
       }
     }
-  } stop_export{exporting};
+  } stop_sources{opening, checking};
   prepare_run(ctx);
   run_and_exercise(ctx);
-  // Only the time still spent waiting for the export is counted here.
-  pass(ctx, "export", [&] { ctx.source = exporting.get(); });
-  SLIM_INFO("exported {} ({} layers, {} paths)", options.image, ctx.source.layers.size(),
-            ctx.source.index.size());
+  if (!options.profile_only) {
+    // Only the time still spent waiting for a source is counted as its pass.
+    pass(ctx, options.source == "export" ? "export" : "source", [&] { ctx.files = opening.get(); });
+    if (checking.valid()) {
+      pass(ctx, "export", [&] { ctx.check_files = checking.get(); });
+    }
+    for (const auto& w : ctx.files->warnings()) {
+      ctx.warnings.push_back(w);
+    }
+    SLIM_INFO("read the index of {} ({} paths, {}, {:.2f} s after the start)", options.image,
+              ctx.files->index().size(), options.source,
+              std::chrono::duration<double>(Clock::now() - source_started).count());
+  }
   TagRollback rollback(ctx);
   if (!options.profile_only) {
     pass(ctx, "keep", [&] { keep_pass(ctx); });

@@ -134,8 +134,10 @@ void plan_run(Context& ctx, const ContainerRun& target) {
 } // namespace
 
 void prepare_run(Context& ctx) {
-  ctx.sensor_path = find_sensor(ctx.opt.sensor_path);
-  ctx.sensor_bytes = read_host_file(ctx.sensor_path);
+  if (ctx.sensor_bytes.empty()) {
+    ctx.sensor_path = find_sensor(ctx.opt.sensor_path);
+    ctx.sensor_bytes = read_host_file(ctx.sensor_path);
+  }
   for (const auto& cap : ctx.opt.cap_add) {
     if (sensor_only(cap)) {
       ctx.warnings.push_back("--cap-add " + cap +

@@ -19,7 +19,7 @@ void report_pass(Context& ctx) {
   r.result_size = ctx.result_size;
   if (!ctx.opt.profile_only) {
     r.keep = &ctx.keep;
-    r.index = &ctx.source.index;
+    r.index = ctx.files ? &ctx.files->index() : nullptr;
   }
   r.syscalls = ctx.report.syscalls;
   r.denied_syscalls = ctx.report.denied_syscalls;

@@ -4,6 +4,8 @@
 #include "slim/image/image_writer.hpp"
 #include "tag_rollback.hpp"
 
+#include <cstdio>
+#include <filesystem>
 #include <set>
 
 namespace slim::pipeline {
@@ -44,6 +46,45 @@ image::ConfigOverrides overrides(const BuildOptions& opt, const image::Container
   return o;
 }
 
+std::string describe_entry(const image::Entry& e) {
+  char mode[16];
+  std::snprintf(mode, sizeof mode, "%04o", e.mode);
+  return "type " + std::to_string(static_cast<int>(e.type)) + ", mode " + mode + ", owner " +
+         std::to_string(e.uid) + ":" + std::to_string(e.gid) + ", size " + std::to_string(e.size) +
+         ", mtime " + std::to_string(e.mtime) + "." + std::to_string(e.mtime_nsec) + ", " +
+         std::to_string(e.xattrs.size()) + " xattrs" +
+         (e.link_target.empty() ? "" : ", link " + e.link_target);
+}
+
+// The first written path whose entries differ between two indexes, or that the bytes differ.
+std::string first_difference(const image::FileIndex& a, const image::FileIndex& b,
+                             const std::set<std::string>& selection) {
+  std::set<std::string> written;
+  for (const auto& p : selection) {
+    for (std::string cur = p; cur != "/" && written.insert(cur).second;) {
+      cur = image::parent_path(cur);
+    }
+  }
+  for (const auto& p : written) {
+    const image::Entry* x = a.find(p);
+    const image::Entry* y = b.find(p);
+    if ((x == nullptr) != (y == nullptr)) {
+      return "`" + p + "` is in " + (x != nullptr ? "the pristine container's" : "the export's") +
+             " index only";
+    }
+    if (x == nullptr) {
+      continue;
+    }
+    if (x->type != y->type || x->mode != y->mode || x->uid != y->uid || x->gid != y->gid ||
+        x->size != y->size || x->mtime != y->mtime || x->mtime_nsec != y->mtime_nsec ||
+        x->xattrs != y->xattrs || x->link_target != y->link_target ||
+        x->dev_major != y->dev_major || x->dev_minor != y->dev_minor) {
+      return "`" + p + "`: " + describe_entry(*x) + " against " + describe_entry(*y);
+    }
+  }
+  return "the files' bytes differ";
+}
+
 } // namespace
 
 void write_and_load(Context& ctx, TagRollback& rollback) {
@@ -54,9 +95,23 @@ void write_and_load(Context& ctx, TagRollback& rollback) {
   std::string created_by = "slim build " + ctx.opt.image + " (slim " + SLIM_VERSION + ")";
   std::optional<image::NewImage> img;
   pass(ctx, "write", [&] {
-    img = image::write_image(ctx.source, selection, overrides(ctx.opt, ctx.source.config.config),
-                             created_by, ctx.tmp->path());
+    img = image::write_image(ctx.files->index(), ctx.config, selection, ctx.files->content(),
+                             overrides(ctx.opt, ctx.config.config), created_by, ctx.tmp->path());
     ctx.layer_bytes = img->layer.size;
+    ctx.files->release(); // the pristine container is not needed any more
+    if (ctx.check_files) {
+      auto other =
+          image::write_layer(ctx.check_files->index(), selection, ctx.check_files->content(),
+                             ctx.tmp->path() / "layer-export.tar");
+      if (other.diff_id != img->layer.diff_id) {
+        throw Error("--source compare: the pristine container and the export give different "
+                    "layers (" +
+                    img->layer.diff_id + " and " + other.diff_id + "): " +
+                    first_difference(ctx.files->index(), ctx.check_files->index(), selection));
+      }
+      SLIM_INFO("--source compare: both sources give the layer {}", other.diff_id);
+      std::filesystem::remove(other.path);
+    }
   });
   if (!ctx.opt.output_tar.empty()) {
     pass(ctx, "output", [&] {

@@ -65,6 +65,39 @@ TEST(ImageConfig, MalformedDocumentsAreClearErrors) {
   }
 }
 
+TEST(ImageConfig, CreatedSecondsReadsRfc3339) {
+  EXPECT_EQ(created_seconds("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(created_seconds("2026-12-01T20:09:20.739021771Z"), 1796155760);
+  EXPECT_EQ(created_seconds("2020-01-01T02:00:00+02:00"), 1577836800);
+  EXPECT_EQ(created_seconds("2019-12-31T19:00:00.5-05:00"), 1577836800);
+  EXPECT_EQ(created_seconds("0001-01-01T00:00:00Z"), 0); // the engine's "unknown"
+  for (const char* bad : {"", "yesterday", "2020-13-01T00:00:00Z", "2020-01-01 00:00:00Z",
+                          "2020-01-01T00:00:00", "2020-01-01T00:00:00+0200"}) {
+    EXPECT_EQ(created_seconds(bad), 0) << bad;
+  }
+}
+
+TEST(ImageConfig, FromTheEnginesInspect) {
+  auto inspect = nlohmann::json::parse(R"({
+    "Id": "sha256:abc", "Architecture": "amd64", "Os": "linux", "Author": "",
+    "Comment": "Imported from -", "Created": "2026-12-01T20:09:03.345549928Z",
+    "DockerVersion": "20.10.24", "Variant": "", "Size": 5,
+    "Config": {"Env": ["PATH=/bin"], "Cmd": ["sh"], "Volumes": {"/data": {}}, "Hostname": ""},
+    "RootFS": {"Type": "layers", "Layers": ["sha256:11", "sha256:22"]}})");
+  ImageConfig c = config_from_inspect(inspect, "inspect");
+  EXPECT_EQ(c.architecture, "amd64");
+  EXPECT_EQ(c.created, "2026-12-01T20:09:03.345549928Z");
+  EXPECT_EQ(c.config.volumes, std::vector<std::string>{"/data"});
+  EXPECT_EQ(c.diff_ids, (std::vector<std::string>{"sha256:11", "sha256:22"}));
+  EXPECT_EQ(c.raw["comment"], "Imported from -");
+  EXPECT_EQ(c.raw["docker_version"], "20.10.24");
+  EXPECT_FALSE(c.raw.contains("author")); // empty: as the engine leaves it out of a config
+  EXPECT_FALSE(c.raw.contains("variant"));
+  EXPECT_FALSE(c.raw.contains("Size"));
+  EXPECT_EQ(c.raw["config"]["Hostname"], "");
+  EXPECT_THROW(config_from_inspect(nlohmann::json::array(), "inspect"), Error);
+}
+
 } // namespace
 } // namespace slim::image
 

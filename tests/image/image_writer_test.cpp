@@ -3,6 +3,7 @@
 #include "slim/util/error.hpp"
 #include "slim/util/temp_dir.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 namespace slim::image {
@@ -10,13 +11,18 @@ namespace {
 
 using testing::make_tar;
 
-std::string cap() { return std::string("\x01\x00\x00\x02\x00\x20\x00\x00", 8); }
+std::string cap() {
+  return std::string("\x01\x00\x00\x02\x00\x20\x00\x00", 8);
+}
 
 std::vector<std::string> layers() {
   return {
       make_tar({{.name = "bin/", .type = 'd', .mode = 0755},
                 {.name = "bin/su", .content = "su-bytes", .mode = 04755},
-                {.name = "bin/ping", .content = "ping", .mode = 0755, .xattrs = {{"security.capability", cap()}}},
+                {.name = "bin/ping",
+                 .content = "ping",
+                 .mode = 0755,
+                 .xattrs = {{"security.capability", cap()}}},
                 {.name = "bin/sh", .type = 'l', .mode = 0777, .link = "dash"},
                 {.name = "dev/", .type = 'd', .mode = 0755},
                 {.name = "dev/null", .type = 'c', .mode = 0666, .major = 1, .minor = 3},
@@ -92,7 +98,8 @@ std::string bytes(const SourceImage& img, const std::string& path) {
     return "<missing>";
   }
   const LayerFile& f = img.layers.at(e->data.layer).tar;
-  return testing::read_file(f.path).substr(f.offset + e->data.offset, static_cast<std::size_t>(e->size));
+  return testing::read_file(f.path).substr(f.offset + e->data.offset,
+                                           static_cast<std::size_t>(e->size));
 }
 
 TEST(ImageWriter, SquashIsDeterministicAndRoundTrips) {
@@ -134,6 +141,59 @@ TEST(ImageWriter, SquashIsDeterministicAndRoundTrips) {
   back.index.for_each([](const Entry& e) { EXPECT_LE(e.mtime, 1700000000) << e.path; });
 }
 
+TEST(ImageWriter, StreamedContentGivesTheSameLayer) {
+  // The bytes as a stream (the pristine container's), cut at odd places, into the same layer
+  // as the bytes read from the layer tars.
+  Fixture fx;
+  TempDir w1("writer-out"), w2("writer-out");
+  auto sel = all_paths(fx.src.index);
+  auto layer_files = fx.src.layer_files();
+  NewImage from_tars = write_image(fx.src, sel, {}, "t", w1.path());
+  std::vector<std::string> asked;
+  ContentSource streamed = [&](const std::vector<const Entry*>& files, const ContentSink& sink) {
+    std::string all;
+    layer_tar_content(layer_files)(files,
+                                   [&all](const char* d, std::size_t n) { all.append(d, n); });
+    for (const Entry* e : files) {
+      asked.push_back(e->path);
+    }
+    for (std::size_t i = 0; i < all.size(); i += 3) {
+      sink(all.data() + i, std::min<std::size_t>(3, all.size() - i));
+    }
+  };
+  NewImage from_stream =
+      write_image(fx.src.index, fx.src.config, sel, streamed, {}, "t", w2.path());
+  EXPECT_EQ(testing::read_file(from_tars.layer.path), testing::read_file(from_stream.layer.path));
+  EXPECT_EQ(from_tars.image_id, from_stream.image_id);
+  // Each inode's bytes are asked for once, in writing order: /a-link holds the shared bytes.
+  EXPECT_EQ(std::count(asked.begin(), asked.end(), "/zz-link"), 0);
+  EXPECT_TRUE(std::is_sorted(asked.begin(), asked.end()));
+}
+
+TEST(ImageWriter, ContentOfTheWrongLengthIsAnError) {
+  Fixture fx;
+  TempDir w("writer-out");
+  auto sel = all_paths(fx.src.index);
+  auto short_by_one = [](const std::vector<const Entry*>& files, const ContentSink& sink) {
+    std::int64_t total = 0;
+    for (const Entry* e : files) {
+      total += e->size;
+    }
+    sink(std::string(static_cast<std::size_t>(total - 1), 'x').data(),
+         static_cast<std::size_t>(total - 1));
+  };
+  EXPECT_THROW(write_layer(fx.src.index, sel, short_by_one, w.path() / "a.tar"), Error);
+  auto one_too_many = [](const std::vector<const Entry*>& files, const ContentSink& sink) {
+    std::int64_t total = 1;
+    for (const Entry* e : files) {
+      total += e->size;
+    }
+    std::string bytes(static_cast<std::size_t>(total), 'x');
+    sink(bytes.data(), bytes.size());
+  };
+  EXPECT_THROW(write_layer(fx.src.index, sel, one_too_many, w.path() / "b.tar"), Error);
+}
+
 TEST(ImageWriter, SelectionAddsParentsAndSkipsUnknownPaths) {
   Fixture fx;
   TempDir w("writer-out");
@@ -143,7 +203,10 @@ TEST(ImageWriter, SelectionAddsParentsAndSkipsUnknownPaths) {
   SourceImage back = open_image_archive(w.path() / "a.tar", w.path());
   std::vector<std::string> paths;
   back.index.for_each([&](const Entry& e) { paths.push_back(e.path); });
-  std::vector<std::string> want = {"/bin", "/bin/ping", "/usr", "/usr/share",
+  std::vector<std::string> want = {"/bin",
+                                   "/bin/ping",
+                                   "/usr",
+                                   "/usr/share",
                                    "/usr/share/" + std::string(200, 'q'),
                                    "/usr/share/" + std::string(200, 'q') + "/f"};
   EXPECT_EQ(paths, want);

@@ -293,5 +293,66 @@ TEST(KeepSet, DirectoryOfAFileMadeAtRunTimeIsKept) {
   EXPECT_FALSE(keep.contains("/var/lib/nginx"));
 }
 
+// A source that has no bytes at first: each miss is remembered and the next fetch brings
+// exactly what was asked, so every round can follow only one more step.
+class LazySource {
+public:
+  explicit LazySource(const TestImage& img) : m_full(img.reader()) {}
+  ReadFile reader() {
+    return [this](const image::Entry& e, std::size_t max) -> std::optional<std::string> {
+      auto it = m_have.find(e.path);
+      std::size_t want = std::min<std::size_t>(static_cast<std::size_t>(e.size), max);
+      if (it != m_have.end() && it->second >= want) {
+        return m_full(e, want);
+      }
+      m_missed[e.path] = std::max(m_missed[e.path], want);
+      return std::nullopt;
+    };
+  }
+  FetchMissing fetcher() {
+    return [this] {
+      if (m_missed.empty()) {
+        return false;
+      }
+      for (const auto& [path, n] : m_missed) {
+        m_have[path] = std::max(m_have[path], n);
+      }
+      m_missed.clear();
+      return true;
+    };
+  }
+
+private:
+  ReadFile m_full;
+  std::map<std::string, std::size_t> m_have, m_missed;
+};
+
+TEST(KeepSet, RoundsOverALazySourceGiveTheKeepSetOfTheWholeImage) {
+  TestImage img = image();
+  SensorReport report;
+  report.files = {rf("/app/run", file_op_exec), rf("/etc/ld.so.cache")};
+  KeepInputs in{.include_bins = {"/usr/bin/ls"}};
+  KeepSet whole = compute_keep_set(img.index, report, in, img.reader());
+  LazySource lazy(img);
+  int rounds = 0;
+  KeepSet rounded =
+      compute_keep_set_in_rounds(img.index, report, in, lazy.reader(), lazy.fetcher(), 64, &rounds);
+  EXPECT_EQ(rounded.paths, whole.paths);
+  EXPECT_EQ(rounded.warnings, whole.warnings);
+  // The script, its interpreter (env, then python3 through PATH), their ELF heads, the libraries'.
+  EXPECT_GE(rounds, 4);
+  EXPECT_TRUE(rounded.contains("/usr/lib/x86_64-linux-gnu/libz.so.1.2.13"));
+  // A source that never gets what it lacks is an error, not a keep set made of guesses.
+  EXPECT_THROW(compute_keep_set_in_rounds(
+                   img.index, report, in,
+                   [](const image::Entry&, std::size_t) { return std::nullopt; },
+                   [] { return true; }, 3),
+               Error);
+  // A source that has everything takes one round.
+  compute_keep_set_in_rounds(
+      img.index, report, in, img.reader(), [] { return false; }, 64, &rounds);
+  EXPECT_EQ(rounds, 1);
+}
+
 } // namespace
 } // namespace slim::keep

@@ -3,10 +3,9 @@
 // docker-archive manifest.json, and the OCI index and manifest. Parsers throw slim::Error with
 // the document's name when a required field is missing or of the wrong type.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +46,18 @@ struct ImageConfig {
 
 /// Parses an image config; throws slim::Error naming `what` when it is malformed.
 ImageConfig parse_image_config(const std::string& text, const std::string& what);
+
+/// The config as the engine's inspect (GET /images/{name}/json) shows it: the fields a derived
+/// config keeps (architecture, os, created, config, and variant, os.version, author, comment,
+/// docker_version when set), rootfs from RootFS.Layers, no history. `slim build` derives its
+/// config from this whether it read the image from an export or not, so both give the same
+/// image ID (for images the engine built, it equals the config the export holds). Throws
+/// slim::Error naming `what` when malformed.
+ImageConfig config_from_inspect(const nlohmann::json& inspect, const std::string& what);
+
+/// Seconds since the epoch of an RFC 3339 time ("2024-05-01T10:00:00.5+02:00"); 0 when it is
+/// empty, malformed or before 1970.
+std::int64_t created_seconds(const std::string& rfc3339);
 
 /// Caller-given changes to the container settings (unset fields keep the original).
 struct ConfigOverrides {

@@ -13,9 +13,10 @@
 namespace slim::image {
 
 /// Streams the image `name` from the engine into `work_dir/image.tar` (never into memory) and
-/// reads it with open_image_archive. Throws slim::Error / engine::EngineError.
+/// reads it with open_image_archive (flattened as `options` say). Throws slim::Error /
+/// engine::EngineError.
 SourceImage export_image(engine::Client& client, const std::string& name,
-                         const std::filesystem::path& work_dir);
+                         const std::filesystem::path& work_dir, const FlattenOptions& options = {});
 
 /// Loads `archive` into the engine; returns the image ID the engine reported (or `expected_id`
 /// when it reported only names). `archive` must outlive the call.

@@ -16,14 +16,20 @@ enum class EntryType { regular, directory, symlink, hardlink, char_device, block
 
 /// Where a regular file's bytes are: in layer `layer` (index in the image's layer order), as a
 /// tar member whose data starts at `offset` in that layer's *uncompressed* tar stream.
+/// Entries with equal DataRefs share their bytes (hard links) and are written once. `copy` tells
+/// apart files that have the same bytes but are not linked (a link group the container view
+/// split at a volume's boundary); the bytes are still read from `layer` and `offset`.
 struct DataRef {
   std::uint32_t layer = 0;
   std::uint64_t offset = 0;
+  std::uint32_t copy = 0;
+  bool operator==(const DataRef&) const = default;
+  auto operator<=>(const DataRef&) const = default;
 };
 
 /// One file-system entry as the image's layers leave it.
 struct Entry {
-  std::string path;       ///< absolute, normalised: "/", "/usr/bin/env" (no trailing slash)
+  std::string path; ///< absolute, normalised: "/", "/usr/bin/env" (no trailing slash)
   EntryType type = EntryType::regular;
   std::uint32_t mode = 0; ///< permission bits incl. setuid/setgid/sticky (07777)
   std::uint32_t uid = 0, gid = 0;
@@ -34,7 +40,7 @@ struct Entry {
   std::string link_target; ///< symlink: target as stored; hardlink: absolute path of the target
   std::map<std::string, std::string> xattrs; ///< e.g. security.capability (raw bytes)
   std::uint32_t dev_major = 0, dev_minor = 0;
-  DataRef data;           ///< regular files only
+  DataRef data; ///< regular files only
 };
 
 /// Sorted map of entries with image-internal path resolution. Never touches the host.
@@ -48,12 +54,16 @@ public:
   void erase_children(std::string_view dir);
   /// The entry at exactly `path` (no symlink following), or nullptr.
   const Entry* find(std::string_view path) const;
+  /// find() for changing an entry in place (its path must stay the same), or nullptr.
+  Entry* find_mutable(std::string_view path);
   /// Direct children of a directory, sorted by path.
   std::vector<const Entry*> children(std::string_view dir) const;
   /// Every entry below `dir` (recursively), sorted by path.
   std::vector<const Entry*> subtree(std::string_view dir) const;
   /// Calls `fn` for every entry in path order.
   void for_each(const std::function<void(const Entry&)>& fn) const;
+  /// for_each() that may change entries in place (never their paths).
+  void for_each_mutable(const std::function<void(Entry&)>& fn);
   std::size_t size() const noexcept { return m_entries.size(); }
 
   /// Resolves `path` inside the image as the kernel would (symlinks in every component,

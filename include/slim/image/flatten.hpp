@@ -40,8 +40,22 @@ private:
   std::int64_t m_total = 0;
 };
 
+/// How layers are applied.
+struct FlattenOptions {
+  /// Apply a layer the way the engine extracts it, so the index is what a container shows
+  /// (`slim build` compares it with a container's file system): a directory that a layer has
+  /// entries (or whiteouts) below but no entry for is made by the engine in that layer (0755,
+  /// root, no xattrs) and hides the lower directory's metadata, not its children; a hard link's
+  /// header sets the metadata of the inode all its names share (the last header wins, xattrs
+  /// are added). Off: the layers' own headers (xray, squash).
+  bool engine_view = false;
+  /// The mtime of the directories the engine makes (their real one is the moment of the load).
+  std::int64_t implicit_dir_mtime = 0;
+};
+
 /// Applies one layer on top of `index`. Hard links whose target cannot be found become an error.
 /// `waste` (optional) gets the layer's files and whiteouts.
-Result<bool> apply_layer(FileIndex& index, LayerContents layer, WasteTracker* waste);
+Result<bool> apply_layer(FileIndex& index, LayerContents layer, WasteTracker* waste,
+                         const FlattenOptions& options = {});
 
 } // namespace slim::image

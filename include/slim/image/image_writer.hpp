@@ -28,6 +28,13 @@ NewImage write_image(const SourceImage& source, const std::set<std::string>& sel
                      const ConfigOverrides& overrides, const std::string& created_by,
                      const std::filesystem::path& work_dir);
 
+/// write_image from any source of files: the selection of `index`, the bytes from `content`,
+/// the config derived from `config`.
+NewImage write_image(const FileIndex& index, const ImageConfig& config,
+                     const std::set<std::string>& selection, const ContentSource& content,
+                     const ConfigOverrides& overrides, const std::string& created_by,
+                     const std::filesystem::path& work_dir);
+
 /// The docker-archive of `image` (manifest.json, repositories, config, <hex>/layer.tar),
 /// tagged with `tags` ("name:tag"; may be empty). The stream reads the layer file lazily.
 TarStream docker_archive(const NewImage& image, const std::vector<std::string>& tags);

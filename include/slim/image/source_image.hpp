@@ -21,8 +21,8 @@ enum class ArchiveFormat { docker, oci };
 
 /// One layer of a source image.
 struct LayerInfo {
-  std::string digest;           ///< blob digest as the archive names it ("sha256:...")
-  std::string diff_id;          ///< sha256 of the uncompressed tar ("sha256:...")
+  std::string digest;  ///< blob digest as the archive names it ("sha256:...")
+  std::string diff_id; ///< sha256 of the uncompressed tar ("sha256:...")
   Compression compression = Compression::none;
   std::uint64_t blob_size = 0;  ///< bytes of the blob as stored
   LayerFile tar;                ///< where the plain tar bytes are
@@ -48,8 +48,10 @@ struct SourceImage {
 
 /// Reads the archive file `archive`, checks every digest, and flattens its (first) image.
 /// Compressed layers are decompressed into `work_dir`. Throws slim::Error naming the archive
-/// and the reason: missing manifest, truncated tar, digest mismatch, malformed JSON.
+/// and the reason: missing manifest, truncated tar, digest mismatch, malformed JSON. `options`
+/// say how the layers are flattened.
 SourceImage open_image_archive(const std::filesystem::path& archive,
-                               const std::filesystem::path& work_dir);
+                               const std::filesystem::path& work_dir,
+                               const FlattenOptions& options = {});
 
 } // namespace slim::image

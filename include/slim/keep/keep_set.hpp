@@ -122,6 +122,19 @@ KeepSet compute_keep_set(const image::FileIndex& index, const std::vector<Report
 KeepSet compute_keep_set(const image::FileIndex& index, const SensorReport& report,
                          const KeepInputs& options, const ReadFile& read);
 
+/// Fetches what a ReadFile answered "not at hand" for since the last call; false when it
+/// answered everything it was asked.
+using FetchMissing = std::function<bool()>;
+
+/// compute_keep_set over a source that may lack bytes: each round runs with `read`, then
+/// `fetch` brings what it lacked; the round that lacked nothing is the result, the keep set the
+/// whole image gives (nothing of a round that lacked bytes is kept). `*rounds` gets how many
+/// rounds ran. Throws slim::Error when `max_rounds` rounds still lacked bytes.
+KeepSet compute_keep_set_in_rounds(const image::FileIndex& index, const SensorReport& report,
+                                   const KeepInputs& options, const ReadFile& read,
+                                   const FetchMissing& fetch, int max_rounds = 64,
+                                   int* rounds = nullptr);
+
 /// The value of `name` in a KEY=VALUE list (the last one wins), or "" when absent.
 std::string env_value(const std::vector<std::string>& env, std::string_view name);
 

@@ -30,9 +30,10 @@ struct ContainerSpec {
   std::optional<std::string> user, workdir;
   std::string network = "none"; ///< none | host | container:<id>
   std::vector<std::string> cap_add;
+  std::vector<std::string> cap_drop;     ///< e.g. ALL (then cap_add is all it has)
   std::vector<std::string> security_opt; ///< e.g. seccomp=unconfined
   std::vector<std::string> binds;        ///< SRC:DST[:ro]
-  std::string role;                      ///< label value: target, probe, verify
+  std::string role;                      ///< label value: target, probe, verify, source
   /// The engine runs no HEALTHCHECK of the image (the profiling run runs it under the sensor:
   /// the engine's would run with all of the container's capabilities).
   bool no_healthcheck = false;

@@ -69,6 +69,11 @@ struct BuildOptions {
   std::string sensor_mode = "both";
   std::string sensor_path; ///< host path of the static sensor binary
 
+  // where the image's files are read from: "pristine" (a container of the image in which
+  // nothing runs) or "export" (GET /images/{name}/get), which give the same image, or "compare"
+  // (both; an error unless their keep sets and layers are the same)
+  std::string source = "pristine";
+
   // what to keep
   std::vector<std::string> include_paths, include_bins, exclude_patterns;
   std::vector<std::string> include_exes; ///< --include-exe: program names on the image's PATH
