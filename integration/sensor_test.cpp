@@ -74,7 +74,7 @@ std::string start_target(engine::Client& client, std::unique_ptr<ContainerGuard>
     caps.push_back("SYS_ADMIN");
   }
   body["HostConfig"]["CapAdd"] = caps;
-  body["HostConfig"]["SecurityOpt"] = {"seccomp=" + options.seccomp};
+  body["HostConfig"]["SecurityOpt"] = {seccomp_option(options.seccomp)};
   std::string id = client.create_container(body);
   guard = std::make_unique<ContainerGuard>(client, id);
   client.put_archive(id, "/", string_source(payload()));
