@@ -47,8 +47,9 @@ protected:
 
   // The functional check without slim: run IMAGE under the profile until it exits.
   CommandResult run_to_exit(const std::string& image, const std::filesystem::path& profile) {
-    return run_command("docker run --rm --network none --label io.slim.owner=test "
-                       "--security-opt seccomp=" +
+    return run_command(engine_cli() +
+                           " run --rm --network none --label io.slim.owner=test "
+                           "--security-opt seccomp=" +
                            profile.string() + " " + image,
                        std::chrono::seconds(120));
   }
@@ -57,18 +58,19 @@ protected:
   // in its network namespace, return the probe's JSON line.
   nlohmann::json serve_and_probe(const std::string& image, const std::filesystem::path& profile,
                                  int port) {
-    auto started = run_command("docker run -d --network none --label io.slim.owner=test "
+    auto started = run_command(engine_cli() +
+                               " run -d --network none --label io.slim.owner=test "
                                "--security-opt seccomp=" +
                                profile.string() + " " + image);
     EXPECT_EQ(started.exit_code, 0) << started.err;
     std::string id = started.out.substr(0, started.out.find('\n'));
-    auto sidecar =
-        run_command("docker images slim-sidecar --format '{{.Repository}}:{{.Tag}}' | head -n1");
+    auto sidecar = run_command(
+        engine_cli() + " images slim-sidecar --format '{{.Repository}}:{{.Tag}}' | head -n1");
     std::string sc = sidecar.out.substr(0, sidecar.out.find('\n'));
     auto probe = run_command(
-        "docker run --rm --network container:" + id + " --label io.slim.owner=test " + sc +
+        engine_cli() + " run --rm --network container:" + id + " --label io.slim.owner=test " + sc +
         " probe http://127.0.0.1:" + std::to_string(port) + "/ --retries 20 --retry-delay 0.5");
-    run_command("docker rm -f " + id);
+    run_command(engine_cli() + " rm -f " + id);
     return nlohmann::json::parse(probe.out.empty() ? "{}" : probe.out, nullptr, false);
   }
 
@@ -91,54 +93,68 @@ struct ServerCase {
   const char* flags;
 };
 
-TEST_F(SlimBuild, ServersWorkUnderTheirProfileAndShrink) {
+std::ostream& operator<<(std::ostream& os, const ServerCase& c) {
+  return os << c.fixture;
+}
+
+// One server fixture per test, so each engine's matrix can pick fixtures by name and each
+// build's time is its own line (`slim-fixture/nonroot` is the non-root one).
+class SlimBuildServer : public SlimBuild, public ::testing::WithParamInterface<ServerCase> {};
+
+TEST_P(SlimBuildServer, WorksUnderItsProfileAndShrinks) {
+  const ServerCase& c = GetParam();
   auto client = connect_client();
-  for (ServerCase c : {ServerCase{"nginx", 80, "--http-probe-cmd 'GET /'"},
-                       ServerCase{"pyapp", 8000, "--http-probe-cmd /items --http-probe-cmd /"},
-                       ServerCase{"nonroot", 8080, ""}, ServerCase{"entrypoint", 8081, ""}}) {
-    SCOPED_TRACE(c.fixture);
-    std::string tag = std::string("slim-it/") + c.fixture + ":slim";
-    ImageGuard guard(client, tag);
-    auto b = build(c.fixture, c.flags);
-    ASSERT_EQ(b.run.exit_code, 0) << b.run.err;
-    EXPECT_NE(b.run.out.find("verified"), std::string::npos) << b.run.out;
-    expect_smaller(b, c.fixture, 5.0);
-    auto original =
-        serve_and_probe(std::string("slim-fixture/") + c.fixture + ":latest", b.profile, c.port);
-    auto slim = serve_and_probe(tag, b.profile, c.port);
-    EXPECT_EQ(slim.value("status", 0), 200) << slim.dump();
-    EXPECT_EQ(slim.value("sha256", ""), original.value("sha256", "x"));
-    if (std::string(c.fixture) == "nginx") {
-      // The goal for a static site on Debian's nginx-light.
-      EXPECT_LT(b.report["result"].value("size", std::int64_t{1} << 40), 12'000'000);
-    }
+  std::string tag = std::string("slim-it/") + c.fixture + ":slim";
+  ImageGuard guard(client, tag);
+  auto b = build(c.fixture, c.flags);
+  ASSERT_EQ(b.run.exit_code, 0) << b.run.err;
+  EXPECT_NE(b.run.out.find("verified"), std::string::npos) << b.run.out;
+  expect_smaller(b, c.fixture, 5.0);
+  auto original =
+      serve_and_probe(std::string("slim-fixture/") + c.fixture + ":latest", b.profile, c.port);
+  auto slim = serve_and_probe(tag, b.profile, c.port);
+  EXPECT_EQ(slim.value("status", 0), 200) << slim.dump();
+  EXPECT_EQ(slim.value("sha256", ""), original.value("sha256", "x"));
+  if (std::string(c.fixture) == "nginx") {
+    // The goal for a static site on Debian's nginx-light.
+    EXPECT_LT(b.report["result"].value("size", std::int64_t{1} << 40), 12'000'000);
   }
 }
 
-TEST_F(SlimBuild, BatchAndTlsJobsGiveTheSameOutput) {
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, SlimBuildServer,
+    ::testing::Values(ServerCase{"nginx", 80, "--http-probe-cmd 'GET /'"},
+                      ServerCase{"pyapp", 8000, "--http-probe-cmd /items --http-probe-cmd /"},
+                      ServerCase{"nonroot", 8080, ""}, ServerCase{"entrypoint", 8081, ""}),
+    [](const auto& p) { return std::string(p.param.fixture); });
+
+class SlimBuildJob : public SlimBuild, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(SlimBuildJob, GivesTheSameOutput) {
+  const std::string& fixture = GetParam();
   auto client = connect_client();
-  for (std::string fixture : {"batch", "tlsclient"}) {
-    SCOPED_TRACE(fixture);
-    std::string tag = "slim-it/" + fixture + ":slim";
-    ImageGuard guard(client, tag);
-    auto b = build(fixture);
-    ASSERT_EQ(b.run.exit_code, 0) << b.run.err;
-    expect_smaller(b, fixture, 5.0);
-    auto original = run_to_exit("slim-fixture/" + fixture + ":latest", b.profile);
-    auto slim = run_to_exit(tag, b.profile);
-    EXPECT_EQ(original.exit_code, 0) << original.err;
-    EXPECT_EQ(slim.exit_code, 0) << slim.err;
-    EXPECT_EQ(slim.out, original.out);
+  std::string tag = "slim-it/" + fixture + ":slim";
+  ImageGuard guard(client, tag);
+  auto b = build(fixture);
+  ASSERT_EQ(b.run.exit_code, 0) << b.run.err;
+  expect_smaller(b, fixture, 5.0);
+  auto original = run_to_exit("slim-fixture/" + fixture + ":latest", b.profile);
+  auto slim = run_to_exit(tag, b.profile);
+  EXPECT_EQ(original.exit_code, 0) << original.err;
+  EXPECT_EQ(slim.exit_code, 0) << slim.err;
+  EXPECT_EQ(slim.out, original.out);
+  if (fixture == "tlsclient") {
+    // The TLS job needs the CA bundle: it must be in the slim image's keep list.
+    bool has_bundle = false;
+    for (const auto& p : b.report["paths"]) {
+      has_bundle = has_bundle || p.value("path", "") == "/etc/ssl/certs/ca-certificates.crt";
+    }
+    EXPECT_TRUE(has_bundle);
   }
-  // The TLS job needs the CA bundle: it must be in the slim image's keep list.
-  auto tls = build("tlsclient");
-  bool has_bundle = false;
-  for (const auto& p : tls.report["paths"]) {
-    has_bundle = has_bundle || p.value("path", "") == "/etc/ssl/certs/ca-certificates.crt";
-  }
-  EXPECT_TRUE(has_bundle);
-  ImageGuard guard2(client, "slim-it/tlsclient:slim");
 }
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, SlimBuildJob, ::testing::Values("batch", "tlsclient"),
+                         [](const auto& p) { return p.param; });
 
 TEST_F(SlimBuild, ABrokenResultFailsVerificationNamingTheProbe) {
   auto client = connect_client();

@@ -32,15 +32,15 @@ TestDir::~TestDir() {
 
 ServedImage::ServedImage(const std::string& image, const std::filesystem::path& profile) {
   std::string seccomp = profile.empty() ? "" : " --security-opt seccomp=" + profile.string();
-  auto r = run_command("docker run -d --network none --label io.slim.owner=test" + seccomp + " " +
-                       image);
+  auto r = run_command(engine_cli() + " run -d --network none --label io.slim.owner=test" +
+                       seccomp + " " + image);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   m_id = r.out.substr(0, r.out.find('\n'));
 }
 
 ServedImage::~ServedImage() {
   if (!m_id.empty()) {
-    run_command("docker rm -f " + m_id);
+    run_command(engine_cli() + " rm -f " + m_id);
   }
 }
 
@@ -54,7 +54,7 @@ HttpAnswer ServedImage::get(int port, const std::string& path) const {
                        "  except urllib.error.HTTPError as e: s,b=e.code,e.read(); break\n"
                        "  except Exception: s,b=0,b''; time.sleep(0.25)\n"
                        "print(json.dumps({'status':s,'body':base64.b64encode(b).decode()}))\n";
-  auto r = run_command("docker run --rm --network container:" + m_id +
+  auto r = run_command(engine_cli() + " run --rm --network container:" + m_id +
                        " --label io.slim.owner=test slim-fixture/sensor-tools python3 -c \"" +
                        script + "\"");
   auto j = nlohmann::json::parse(r.out.empty() ? "{}" : r.out, nullptr, false);
@@ -67,7 +67,7 @@ HttpAnswer ServedImage::get(int port, const std::string& path) const {
 }
 
 CommandResult ServedImage::client(const std::string& image, const std::string& args) const {
-  return run_command("docker run --rm --network container:" + m_id +
+  return run_command(engine_cli() + " run --rm --network container:" + m_id +
                      " --label io.slim.owner=test " + image + " " + args);
 }
 

@@ -2,14 +2,18 @@
 
 #include "slim/util/error.hpp"
 #include "slim/util/sha256.hpp"
+#include "slim/util/temp_dir.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
+#include <gtest/gtest.h>
 #include <memory>
 #include <poll.h>
 #include <signal.h>
@@ -31,6 +35,99 @@ std::string source_dir() {
   return SLIM_SOURCE_DIR;
 }
 
+namespace {
+
+/// Points DOCKER_HOST at the engine under test (every `slim` and `docker` the tests start
+/// inherits it), or skips every test when SLIM_TEST_ENGINES does not list that engine.
+class EngineSelection : public ::testing::Environment {
+public:
+  void SetUp() override {
+    const char* list = std::getenv("SLIM_TEST_ENGINES");
+    std::string selected = list != nullptr && *list != '\0' ? list : "all";
+    std::string engine = test_engine();
+    if (engine != "docker") {
+      // The sockets are named in one place, scripts/engines.sh.
+      auto r = run_command(source_dir() + "/scripts/engines.sh socket " + engine);
+      std::string host = r.out.substr(0, r.out.find('\n'));
+      if (r.exit_code != 0 || host.empty()) {
+        std::fprintf(stderr, "integration tests: no engine `%s` (SLIM_TEST_ENGINE): %s\n",
+                     engine.c_str(), r.err.c_str());
+        std::exit(1);
+      }
+      ::setenv("DOCKER_HOST", host.c_str(), 1);
+    }
+    std::string padded = "," + selected + ",";
+    if (selected != "all" && padded.find("," + engine + ",") == std::string::npos) {
+      // gtest 1.12 counts tests skipped here as passed; this line makes CTest say skipped.
+      std::printf("[  SKIPPED ] engine %s is not in SLIM_TEST_ENGINES=%s\n", engine.c_str(),
+                  selected.c_str());
+      GTEST_SKIP() << "engine " << engine << " is not in SLIM_TEST_ENGINES=" << selected;
+    }
+  }
+};
+
+[[maybe_unused]] const auto* const g_engine_selection =
+    ::testing::AddGlobalTestEnvironment(new EngineSelection);
+
+} // namespace
+
+std::string test_engine() {
+  const char* e = std::getenv("SLIM_TEST_ENGINE");
+  return e != nullptr && *e != '\0' ? e : "docker";
+}
+
+bool engine_is_podman() {
+  static const bool podman = [] {
+    return connect_client().engine().kind == engine::EngineKind::podman;
+  }();
+  return podman;
+}
+
+std::string engine_cli() {
+  if (!engine_is_podman()) {
+    return "docker";
+  }
+  const char* host = std::getenv("DOCKER_HOST");
+  return std::string("podman --remote --url ") +
+         (host != nullptr && *host != '\0' ? host : "unix:///run/podman/podman.sock");
+}
+
+void ensure_fixture(const std::string& name) {
+  std::string image = "slim-fixture/" + name + ":latest";
+  if (run_command(engine_cli() + " image inspect " + image + " >/dev/null 2>&1").exit_code == 0) {
+    return;
+  }
+  std::string scripts = source_dir() + "/scripts/";
+  std::string command = scripts + "fixtures.sh " + name;
+  if (test_engine() != "docker") {
+    command = "DOCKER_HOST= " + command + " && " + scripts + "engines.sh fixtures " +
+              test_engine() + " " + name;
+  }
+  auto r = run_command(command, std::chrono::seconds(600));
+  ASSERT_EQ(r.exit_code, 0) << command << ": " << r.err;
+}
+
+std::string seccomp_option(const std::string& profile_json) {
+  if (profile_json == "unconfined") {
+    return "seccomp=unconfined";
+  }
+  auto client = connect_client();
+  auto delivery = engine::seccomp_delivery(
+      client.engine(), client.endpoint().kind == engine::Endpoint::Kind::unix_socket,
+      client.endpoint().display);
+  if (!delivery) {
+    throw Error(delivery.error());
+  }
+  if (delivery.value() == engine::SeccompDelivery::inline_json) {
+    return "seccomp=" + profile_json;
+  }
+  static TempDir dir("it-seccomp");
+  static int count = 0;
+  auto path = dir.path() / ("profile-" + std::to_string(++count) + ".json");
+  std::ofstream(path) << profile_json;
+  return "seccomp=" + path.string();
+}
+
 engine::Client connect_client() {
   engine::ClientOptions options;
   options.endpoint = engine::endpoint_from_environment(std::nullopt);
@@ -42,8 +139,11 @@ engine::Client connect_client() {
   try {
     client.connect();
   } catch (const Error& e) {
-    throw Error(std::string("integration tests need a running dockerd (run scripts/setup.sh): ") +
-                e.what());
+    std::string engine = test_engine();
+    throw Error("integration tests need a running " +
+                (engine == "docker" ? std::string("dockerd (run scripts/setup.sh)")
+                                    : engine + " engine (run scripts/engines.sh " + engine + ")") +
+                ": " + e.what());
   }
   return client;
 }

@@ -26,8 +26,30 @@ std::string sensor_binary();
 std::string source_dir();
 
 /// A client connected to DOCKER_HOST (default unix:///var/run/docker.sock); throws slim::Error
-/// saying how to start dockerd when none answers, so a test fails with a clear message.
+/// saying how to start that engine when none answers, so a test fails with a clear message.
 engine::Client connect_client();
+
+/// The engine under test as the matrix names it: SLIM_TEST_ENGINE (docker, podman or trixie,
+/// set by CTest for each engine's tests), default docker (DOCKER_HOST, else the default
+/// socket). For the others the kit sets DOCKER_HOST to their socket before the first test.
+/// Tests of an engine that SLIM_TEST_ENGINES (comma-separated, default all) does not list are
+/// skipped.
+std::string test_engine();
+/// True when the engine at DOCKER_HOST is Podman (from its `_ping` headers, asked once).
+bool engine_is_podman();
+/// The command-line client for the engine under test, as a shell prefix: `docker` (which reads
+/// DOCKER_HOST), or `podman --remote --url DOCKER_HOST` for Podman, because the docker CLI sends
+/// a `--security-opt seccomp=FILE` profile inline and Podman reads that as a path.
+std::string engine_cli();
+/// The HostConfig.SecurityOpt entry that confines a container by the seccomp profile
+/// `profile_json`, delivered as slim delivers it (engine::seccomp_delivery): inline for dockerd,
+/// as a file on the engine's host (kept until the tests end) for Podman. "unconfined" stays.
+std::string seccomp_option(const std::string& profile_json);
+
+/// Makes sure fixture image slim-fixture/NAME:latest is on the engine under test: built on the
+/// default dockerd by scripts/fixtures.sh, copied to another engine by scripts/engines.sh.
+/// Fails the test (with the scripts' output) when that does not work.
+void ensure_fixture(const std::string& name);
 
 /// A container create body: `image`, `cmd`, network `none`, label io.slim.owner=test.
 /// Add to it (HostConfig, Env, ...) before passing it to Client::create_container.

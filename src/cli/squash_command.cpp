@@ -39,11 +39,13 @@ void run_squash(const GlobalOptions& global, const SquashOptions& o) {
                 img.image_id.c_str());
     return;
   }
+  // Named as the engine names local images (Podman: localhost/NAME).
+  tags = {engine::local_image_name(client.engine(), image::normalize_tag(o.tag))};
   auto archive = image::docker_archive(img, tags);
   std::string id = image::load_image(client, archive, img.image_id);
   std::printf("squashed %s (%zu layers -> 1, layer %s) into %s: %s\n", o.image.c_str(),
-              src.layers.size(), image::human_size(img.layer.size).c_str(),
-              image::normalize_tag(o.tag).c_str(), id.c_str());
+              src.layers.size(), image::human_size(img.layer.size).c_str(), tags.front().c_str(),
+              id.c_str());
 }
 
 } // namespace

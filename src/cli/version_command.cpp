@@ -13,7 +13,8 @@ void register_version(CLI::App& app, const GlobalOptions& global, int& exit_code
     auto client = connect_engine(global);
     auto v = client.version();
     std::printf("slim:   %s\n", SLIM_VERSION);
-    std::printf("engine: %s (API %s, minimum %s, %s/%s) at %s\n", v.version.c_str(),
+    std::printf("engine: %s %s (API %s, minimum %s, %s/%s) at %s\n",
+                engine::engine_name({.kind = client.engine().kind}).c_str(), v.version.c_str(),
                 v.api_version.c_str(), v.min_api_version.c_str(), v.os.c_str(), v.arch.c_str(),
                 client.endpoint().display.c_str());
     const char* forced = std::getenv("DOCKER_API_VERSION");

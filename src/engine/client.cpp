@@ -47,6 +47,7 @@ std::string string_field(const nlohmann::json& j, const char* key) {
 struct Client::Impl {
   ClientOptions options;
   std::string api_version;
+  EngineIdentity engine;
 
   /// "/v1.41" + path (path starts with '/').
   std::string versioned(const std::string& path) const {
@@ -131,8 +132,8 @@ void Client::connect() {
     throw Error(chosen.error());
   }
   m_impl->api_version = chosen.value();
-  SLIM_DEBUG("engine at {} speaks API {}, using {}", m_impl->options.endpoint.display,
-             engine_version, m_impl->api_version);
+  SLIM_DEBUG("engine at {} ({}) speaks API {}, using {}", m_impl->options.endpoint.display,
+             engine_name(m_impl->engine), engine_version, m_impl->api_version);
 }
 
 const std::string& Client::api_version() const noexcept {
@@ -141,11 +142,16 @@ const std::string& Client::api_version() const noexcept {
 const Endpoint& Client::endpoint() const noexcept {
   return m_impl->options.endpoint;
 }
+const EngineIdentity& Client::engine() const noexcept {
+  return m_impl->engine;
+}
 
 std::string Client::ping() {
   auto timeout = std::min(m_impl->options.call_timeout, std::chrono::milliseconds(30'000));
   try {
     auto [response, body] = m_impl->call(Impl::make("GET", "/_ping"), timeout);
+    m_impl->engine =
+        identify_engine(response.header("server"), response.header("libpod-api-version"));
     return response.header("api-version");
   } catch (const EngineError& e) {
     if (e.status() == 400 && std::string_view(e.what()).find("HTTPS") != std::string_view::npos) {

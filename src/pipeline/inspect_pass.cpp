@@ -44,7 +44,7 @@ void inspect_pass(Context& ctx) {
   ctx.tags = ctx.opt.tags.empty() ? std::vector<std::string>{default_result_tag(ctx.opt.image)}
                                   : ctx.opt.tags;
   for (auto& t : ctx.tags) {
-    t = image::normalize_tag(t);
+    t = engine::local_image_name(ctx.client.engine(), image::normalize_tag(t));
     try {
       ctx.tags_before.emplace_back(ctx.client.inspect_image(t).value("Id", ""));
     } catch (const engine::EngineError& e) {

@@ -29,6 +29,9 @@ void keep_pass(Context& ctx);
 void write_and_load(Context& ctx, TagRollback& rollback);
 /// seccomp: the profile from the report's calls, written to ctx.seccomp_path.
 void seccomp_pass(Context& ctx);
+/// Before any work: throws when the verification could not confine the slim image on this
+/// engine (a remote Podman reads seccomp profiles only from files on its own host).
+void check_verify_engine(const Context& ctx);
 /// verify: the slim image run under the profile with the same plan, compared.
 void verify_pass(Context& ctx);
 /// report: slim.report.json.

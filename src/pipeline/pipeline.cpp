@@ -30,6 +30,7 @@ std::string human_size(std::int64_t bytes) {
 int run_build(engine::Client& client, const BuildOptions& options) {
   Context ctx{.client = client, .opt = options};
   auto started = Clock::now();
+  check_verify_engine(ctx);
   pass(ctx, "inspect", [&] { inspect_pass(ctx); });
   ctx.tmp.emplace("build");
   if (options.keep_temp) {

@@ -1,8 +1,33 @@
 // verify: the slim image, under its profile and without the sensor, exercised as the original
 // was; every difference is named.
+#include "host_files.hpp"
 #include "passes.hpp"
+#include "slim/engine/engine_kind.hpp"
+
+#include <filesystem>
 
 namespace slim::pipeline {
+
+namespace {
+
+/// How this engine takes the profile; throws the remote-Podman error line.
+engine::SeccompDelivery seccomp_delivery(const engine::Client& client) {
+  auto delivery = engine::seccomp_delivery(
+      client.engine(), client.endpoint().kind == engine::Endpoint::Kind::unix_socket,
+      client.endpoint().display);
+  if (!delivery) {
+    throw Error(delivery.error());
+  }
+  return delivery.value();
+}
+
+} // namespace
+
+void check_verify_engine(const Context& ctx) {
+  if (!ctx.opt.profile_only && ctx.opt.verify && ctx.opt.seccomp) {
+    (void)seccomp_delivery(ctx.client);
+  }
+}
 
 void verify_pass(Context& ctx) {
   ContainerSpec spec{.image = ctx.result_id,
@@ -15,10 +40,30 @@ void verify_pass(Context& ctx) {
                      .cap_add = ctx.opt.cap_add, // what production gives it (--cap-add)
                      .binds = ctx.opt.mounts,
                      .role = "verify"};
+  std::string profile_file; // Podman reads the profile from a file on its host
   if (ctx.opt.seccomp) {
-    spec.security_opt.push_back("seccomp=" + ctx.seccomp_json);
+    if (seccomp_delivery(ctx.client) == engine::SeccompDelivery::host_file) {
+      profile_file = std::filesystem::absolute(ctx.tmp->path() / "verify-seccomp.json").string();
+      write_host_file(profile_file, ctx.seccomp_json);
+      spec.security_opt.push_back("seccomp=" + profile_file);
+    } else {
+      spec.security_opt.push_back("seccomp=" + ctx.seccomp_json);
+    }
   }
-  ContainerRun run(ctx.client, spec);
+  std::optional<ContainerRun> created;
+  try {
+    created.emplace(ctx.client, spec);
+  } catch (const engine::EngineError& e) {
+    if (profile_file.empty() || !engine::is_seccomp_file_error(e.what())) {
+      throw;
+    }
+    // A unix socket that leads to another machine (a VM's forwarded socket).
+    throw Error(engine::engine_name(ctx.client.engine()) + " at `" + ctx.client.endpoint().display +
+                "` cannot open the profile slim wrote to `" + profile_file +
+                "` (is the engine on another machine?): " + e.what() +
+                "; run slim on the engine's host, or skip the verification with --no-verify");
+  }
+  ContainerRun& run = *created;
   if (ctx.plan.probe_shell) {
     // The exec probes' shell again (the slim image, like the original, has none); only in this
     // container, never in the image.

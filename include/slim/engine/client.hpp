@@ -3,6 +3,7 @@
 // TCP or TLS) lives behind a pimpl in src/engine, so including this header pulls in no Boost.
 // Every call has a timeout and honours slim::cancel; engine errors become EngineError.
 
+#include "slim/engine/engine_kind.hpp"
 #include "slim/util/error.hpp"
 
 #include <chrono>
@@ -128,9 +129,11 @@ public:
   /// The negotiated API version, e.g. "1.41" (empty before connect()).
   const std::string& api_version() const noexcept;
   const Endpoint& endpoint() const noexcept;
+  /// Which engine answered (dockerd or Podman), from the `_ping` headers of connect().
+  const EngineIdentity& engine() const noexcept;
 
   // -- system
-  /// GET /_ping; returns the API-Version header.
+  /// GET /_ping; returns the API-Version header and records the engine's identity.
   std::string ping();
   /// GET /version.
   VersionInfo version();
