@@ -43,8 +43,7 @@ TEST(Package, DebInstallsOnAFreshDebianAndSlimSlimsItsOwnImage) {
   auto metadata = run_command("docker run --rm --network none slim-it/slim:package "
                               "/usr/libexec/docker/cli-plugins/docker-slim "
                               "docker-cli-plugin-metadata");
-  EXPECT_EQ(nlohmann::json::parse(metadata.out, nullptr, false).value("SchemaVersion", ""),
-            "0.1.0")
+  EXPECT_EQ(nlohmann::json::parse(metadata.out, nullptr, false).value("SchemaVersion", ""), "0.1.0")
       << metadata.out << metadata.err;
   auto man = run_command("docker run --rm --network none slim-it/slim:package "
                          "test -s /usr/share/man/man1/slim.1");

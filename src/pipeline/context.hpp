@@ -79,10 +79,10 @@ struct Context {
   // verify
   std::optional<verify::Observation> verified;
   std::vector<verify::Difference> differences;
-  std::vector<verify::Drift> drift;
+  std::vector<verify::Drift> drift; ///< differences tolerated as a working app's drift
 
   // report
-  nlohmann::json report_json; ///< what slim.report.json holds ///< differences tolerated as a working app's drift
+  nlohmann::json report_json; ///< what slim.report.json holds
 };
 
 /// Runs one pass: checks for Ctrl-C, hits the test pause point, times it and logs it.
