@@ -4,10 +4,10 @@
 // exec session uses to hand its recording to PID 1. Pure data, no I/O.
 
 #include <bitset>
-#include <map>
-#include <set>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>

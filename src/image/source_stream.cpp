@@ -1,5 +1,7 @@
 #include "slim/image/source_stream.hpp"
 
+#include "slim/util/strings.hpp"
+
 #include <charconv>
 #include <cstring>
 #include <limits>
@@ -12,19 +14,6 @@ constexpr char k_hex[] = "0123456789ABCDEF";
 constexpr std::string_view k_index_header = "slim-source-index 1";
 constexpr std::string_view k_data_header = "slim-source-data 1";
 constexpr std::size_t k_max_data_line = 64u << 10;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
 
 std::vector<std::string_view> split_fields(std::string_view line) {
   std::vector<std::string_view> out;
@@ -51,19 +40,11 @@ Result<std::string> unhex(std::string_view s) {
   if (s == "-") {
     return std::string();
   }
-  if (s.empty() || s.size() % 2 != 0) {
+  auto bytes = s.empty() ? std::nullopt : decode_hex(s);
+  if (!bytes) {
     return Result<std::string>::fail("malformed hex value");
   }
-  std::string out(s.size() / 2, '\0');
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = hex_value(s[2 * i]);
-    int lo = hex_value(s[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return Result<std::string>::fail("malformed hex value");
-    }
-    out[i] = static_cast<char>((hi << 4) | lo);
-  }
-  return out;
+  return *bytes;
 }
 
 // Splits complete lines off `buffer` + new bytes, calling `on_line` for each; keeps the rest.
@@ -121,12 +102,11 @@ Result<std::string> unescape_field(std::string_view field) {
   for (std::size_t i = 0; i < field.size(); ++i) {
     char c = field[i];
     if (c == '%') {
-      int hi = i + 1 < field.size() ? hex_value(field[i + 1]) : -1;
-      int lo = i + 2 < field.size() ? hex_value(field[i + 2]) : -1;
-      if (hi < 0 || lo < 0) {
+      auto byte = i + 2 < field.size() ? decode_hex(field.substr(i + 1, 2)) : std::nullopt;
+      if (!byte) {
         return Result<std::string>::fail("malformed escape");
       }
-      out += static_cast<char>((hi << 4) | lo);
+      out += *byte;
       i += 2;
     } else if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
       return Result<std::string>::fail("unescaped control byte");

@@ -1,5 +1,7 @@
 #include "slim/seccomp/kernel_log.hpp"
 
+#include "slim/util/strings.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -39,35 +41,14 @@ std::optional<unsigned long long> parse_number(std::string_view text, int base) 
   return v;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
-
 // audit logs untrusted names (comm, exe) in hex when they hold a space, a quote or a byte
 // outside printable ASCII; quoted otherwise.
 std::string decode_untrusted(std::string_view value, bool quoted) {
-  if (quoted || value.size() % 2 != 0 || value.empty()) {
+  if (quoted || value.empty()) {
     return std::string(value);
   }
-  std::string out;
-  for (std::size_t i = 0; i < value.size(); i += 2) {
-    int hi = hex_digit(value[i]);
-    int lo = hex_digit(value[i + 1]);
-    if (hi < 0 || lo < 0) {
-      return std::string(value); // ausearch -i prints names unquoted and decoded
-    }
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
+  // Not hex: ausearch -i prints names unquoted and decoded.
+  return decode_hex(value).value_or(std::string(value));
 }
 
 // ausearch -i names the architecture; map its names to libseccomp's.

@@ -73,9 +73,9 @@ bool needs_shell(std::string_view command) {
     return true;
   }
   std::string_view first = command.substr(0, command.find(' '));
-  for (std::string_view keyword : {"if", "then", "else", "elif", "fi", "for", "while", "until",
-                                   "do", "done", "case", "esac", "function", "select", "time",
-                                   "exec", "export", "set", "cd", "."}) {
+  for (std::string_view keyword :
+       {"if",   "then", "else",     "elif",   "fi",   "for",  "while",  "until", "do", "done",
+        "case", "esac", "function", "select", "time", "exec", "export", "set",   "cd", "."}) {
     if (first == keyword) {
       return true;
     }

@@ -3,12 +3,12 @@
 #include "sensor/report.hpp"
 
 #include <fcntl.h>
-#include <sys/syscall.h>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 using namespace slim::sensor;
@@ -186,8 +186,8 @@ TEST(SensorReport, ListsArgumentValuesWhenTracedAndProbeOnlyCalls) {
   rec.add_probe_syscall(SYS_read);  // also the app's: not "probe only"
   rec.add_probe_syscall(SYS_wait4); // only the probe shell's
   auto namer = [](long nr) {
-    return nr == SYS_socket ? std::string("socket")
-           : nr == SYS_read ? std::string("read")
+    return nr == SYS_socket  ? std::string("socket")
+           : nr == SYS_read  ? std::string("read")
            : nr == SYS_wait4 ? std::string("wait4")
                              : std::string();
   };

@@ -1,6 +1,7 @@
 #include "slim/util/cancel.hpp"
 #include "slim/util/error.hpp"
 #include "slim/util/sha256.hpp"
+#include "slim/util/strings.hpp"
 #include "slim/util/temp_dir.hpp"
 
 #include <fstream>
@@ -152,10 +153,24 @@ TEST(ShellWords, NeedsShellForSyntaxNotForPlainCommands) {
   }
   for (const char* shell :
        {"i=0; while [ $i -lt 30 ]; do i=$((i+1)); done", "a && b", "a | b", "a > /tmp/x",
-        "echo \"x y\"", "ls *.py", "FOO=1 app", "if true; then x; fi", "cd /app", "echo ~",
-        "a\nb", "(a)", "echo `id`"}) {
+        "echo \"x y\"", "ls *.py", "FOO=1 app", "if true; then x; fi", "cd /app", "echo ~", "a\nb",
+        "(a)", "echo `id`"}) {
     EXPECT_TRUE(needs_shell(shell)) << shell;
   }
+}
+
+} // namespace
+} // namespace slim
+
+namespace slim {
+namespace {
+
+TEST(Strings, DecodeHexTakesEitherCaseAndRefusesTheRest) {
+  EXPECT_EQ(decode_hex("2F62696E2f7368"), std::optional<std::string>("/bin/sh"));
+  EXPECT_EQ(decode_hex(""), std::optional<std::string>(""));
+  EXPECT_EQ(decode_hex("00ff"), std::optional<std::string>(std::string("\0\xff", 2)));
+  EXPECT_EQ(decode_hex("abc"), std::nullopt);
+  EXPECT_EQ(decode_hex("zz"), std::nullopt);
 }
 
 } // namespace

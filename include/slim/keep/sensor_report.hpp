@@ -12,14 +12,14 @@
 // `denied_syscalls` (calls the app attempted that the sensor's seccomp policy refused),
 // `probe_syscalls` (calls only the probe shell under /.slim made: not the app's) and
 // `syscall_args` (the argument values of the calls the profile filters; absent when the
-// sensor did not trace) are optional (older sensors). Unknown fields are ignored; unknown op names are ignored with a
-// warning (newer sensors).
+// sensor did not trace) are optional (older sensors). Unknown fields are ignored; unknown op names
+// are ignored with a warning (newer sensors).
 
 #include "slim/util/error.hpp"
 
 #include <cstddef>
-#include <nlohmann/json.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,7 +68,7 @@ struct SensorReport {
   std::vector<std::string> probe_syscalls;  ///< only the probe shell made them: not in `syscalls`
   /// `syscall_args` as sent (an array; its entries are checked by seccomp::parse_syscall_args).
   std::optional<nlohmann::json> syscall_args;
-  std::vector<std::string> warnings;        ///< the sensor's, then the parser's own
+  std::vector<std::string> warnings; ///< the sensor's, then the parser's own
 };
 
 /// Limits that keep a hostile report from costing much.
