@@ -7,6 +7,7 @@
 // each with its own run's report, which fails unless the keep sets (file heads read in rounds
 // from the pristine container) and the layers are the same.
 #include "support/crafted_image.hpp"
+#include "support/served.hpp"
 #include "support/support.hpp"
 
 #include <algorithm>
@@ -86,59 +87,37 @@ void expect_same_both_ways(const std::filesystem::path& dir, const std::string& 
               pristine.id.substr(0, 19).c_str());
 }
 
-// One build keeping the whole image through both sources at once: the run fails unless the
-// two layers are byte for byte the same (the config comes from the engine's inspect either
-// way, so the same layer is the same image ID). Half the work of two builds, for the
+// A build through both sources at once (`--source compare`): the run fails unless the keep
+// sets and the two layers are byte for byte the same.
+Built expect_compare_passes(const std::filesystem::path& dir, const std::string& image,
+                            const std::string& extra = "") {
+  Built both = build(dir, image, "compare", extra);
+  EXPECT_EQ(both.run.exit_code, 0) << both.run.err;
+  EXPECT_NE(both.run.err.find("--source compare: both sources give the layer"), std::string::npos)
+      << both.run.err;
+  return both;
+}
+
+// The whole image through both sources at once: the config comes from the engine's inspect
+// either way, so the same layer is the same image ID. Half the work of two builds, for the
 // fixtures, whose sizes make up most of this file's time.
 void expect_same_through_compare(const std::filesystem::path& dir, const std::string& image,
                                  std::size_t min_members) {
-  Built both = build(dir, image, "compare", "--include-path /");
-  ASSERT_EQ(both.run.exit_code, 0) << both.run.err;
-  EXPECT_NE(both.run.err.find("--source compare: both sources give the layer"), std::string::npos)
-      << both.run.err;
+  Built both = expect_compare_passes(dir, image, "--include-path /");
   EXPECT_GE(both.members.size(), min_members);
   std::printf("[ equal    ] %s: %zu members, %s\n", image.c_str(), both.members.size(),
               both.id.substr(0, 19).c_str());
 }
-
-// A build from its own run's report through both sources at once agrees with itself.
-void expect_compare_passes(const std::filesystem::path& dir, const std::string& image,
-                           const std::string& extra = "") {
-  Built both = build(dir, image, "compare", extra);
-  ASSERT_EQ(both.run.exit_code, 0) << both.run.err;
-  EXPECT_NE(both.run.err.find("--source compare: both sources give the layer"), std::string::npos)
-      << both.run.err;
-}
-
-class Workspace {
-public:
-  Workspace()
-      : m_dir(std::filesystem::temp_directory_path() /
-              ("slim-it-equiv-" + std::to_string(::getpid()) + "-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
-    std::filesystem::create_directories(m_dir);
-  }
-  ~Workspace() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_dir, ec);
-  }
-  Workspace(const Workspace&) = delete;
-  Workspace& operator=(const Workspace&) = delete;
-  const std::filesystem::path& dir() const { return m_dir; }
-
-private:
-  std::filesystem::path m_dir;
-};
 
 // -- the fixtures ------------------------------------------------------------------------------
 
 class FixtureBothWays : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FixtureBothWays, SameImageIdAndMembers) {
-  Workspace ws;
+  TestDir ws("slim-it-equiv");
   std::string image = "slim-fixture/" + GetParam() + ":latest";
-  expect_same_through_compare(ws.dir(), image, 100);
-  expect_compare_passes(ws.dir(), image);
+  expect_same_through_compare(ws.path(), image, 100);
+  expect_compare_passes(ws.path(), image);
 }
 
 INSTANTIATE_TEST_SUITE_P(Every, FixtureBothWays,
